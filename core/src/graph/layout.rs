@@ -1,0 +1,159 @@
+//! How the client stores a graph: nodes and edges hashed by id into a fixed number of
+//! bucket records per file, so loading a 10,000-node graph reads a few dozen records and
+//! moving one node rewrites one small record (BENCHMARKS.md, "graph layout").
+//!
+//! An op batch needs only some buckets; `needs` says which, and a test checks that
+//! applying a batch to just those buckets changes them exactly as applying it to the
+//! whole graph does.
+
+use super::ops::GraphOp;
+use crate::ids::Id;
+use std::collections::BTreeSet;
+
+/// Buckets per file, for nodes and for edges each. Chosen by the graph-layout benchmark.
+pub const BUCKETS: u16 = 64;
+
+/// FNV-1a of the id's bytes: stable across platforms and versions, unlike std's hasher.
+pub fn bucket_of(id: &Id) -> u16 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in id.as_bytes() {
+        h ^= u32::from(*b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    (h % u32::from(BUCKETS)) as u16
+}
+
+/// The buckets a batch reads or writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Needs {
+    pub node_buckets: BTreeSet<u16>,
+    pub edge_buckets: BTreeSet<u16>,
+    /// A node removal cascades to its edges, which may sit in any edge bucket.
+    pub all_edge_buckets: bool,
+}
+
+pub fn needs(ops: &[GraphOp]) -> Needs {
+    let mut n = Needs::default();
+    for op in ops {
+        match op {
+            GraphOp::NodeAdd { node } => {
+                n.node_buckets.insert(bucket_of(&node.id));
+            }
+            GraphOp::NodeSet { id, .. } => {
+                n.node_buckets.insert(bucket_of(id));
+            }
+            GraphOp::NodeRemove { id } => {
+                n.node_buckets.insert(bucket_of(id));
+                n.all_edge_buckets = true;
+            }
+            GraphOp::EdgeAdd { edge } => {
+                n.edge_buckets.insert(bucket_of(&edge.id));
+                n.node_buckets.insert(bucket_of(&edge.source));
+                n.node_buckets.insert(bucket_of(&edge.target));
+            }
+            GraphOp::EdgeRemove { id } => {
+                n.edge_buckets.insert(bucket_of(id));
+            }
+            GraphOp::ViewportSet { .. } => {}
+        }
+    }
+    if n.all_edge_buckets {
+        n.edge_buckets = (0..BUCKETS).collect();
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::doc::GraphDoc;
+    use crate::graph::ops::{NodeInput, NodePatch};
+    use crate::model::{Edge, Position};
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
+    fn id(n: u8) -> Id {
+        // Spread small numbers over the id space, so they land in different buckets.
+        Uuid::from_u128(u128::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835))
+    }
+
+    fn op_strategy() -> impl Strategy<Value = GraphOp> {
+        let n = 0u8..24;
+        prop_oneof![
+            n.clone().prop_map(|i| GraphOp::NodeAdd {
+                node: NodeInput {
+                    id: id(i),
+                    kind: "image".into(),
+                    position: Position {
+                        x: f64::from(i),
+                        y: 0.0
+                    },
+                    data: Default::default(),
+                    z: None,
+                    width: None,
+                    height: None,
+                    parent_id: None,
+                    style: None,
+                    hidden: false,
+                    locked: false,
+                }
+            }),
+            (n.clone(), -50.0..50.0f64).prop_map(|(i, x)| GraphOp::NodeSet {
+                id: id(i),
+                props: NodePatch {
+                    position: Some(Position { x, y: x }),
+                    ..Default::default()
+                }
+            }),
+            n.clone().prop_map(|i| GraphOp::NodeRemove { id: id(i) }),
+            (100u8..140, n.clone(), n.clone()).prop_map(|(e, s, t)| GraphOp::EdgeAdd {
+                edge: Edge {
+                    id: id(e),
+                    source: id(s),
+                    target: id(t),
+                    source_handle: None,
+                    target_handle: None,
+                    kind: None,
+                    data: None
+                }
+            }),
+            (100u8..140).prop_map(|e| GraphOp::EdgeRemove { id: id(e) }),
+        ]
+    }
+
+    /// The part of `doc` in the given buckets.
+    fn partial(doc: &GraphDoc, needs: &Needs) -> GraphDoc {
+        GraphDoc {
+            nodes: doc
+                .nodes
+                .iter()
+                .filter(|(k, _)| needs.node_buckets.contains(&bucket_of(k)))
+                .map(|(k, v)| (*k, v.clone()))
+                .collect(),
+            edges: doc
+                .edges
+                .iter()
+                .filter(|(k, _)| needs.edge_buckets.contains(&bucket_of(k)))
+                .map(|(k, v)| (*k, v.clone()))
+                .collect(),
+            viewport: doc.viewport,
+            top_z: doc.top_z.clone(),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn needed_buckets_suffice(setup in proptest::collection::vec(op_strategy(), 0..80),
+                                  batch in proptest::collection::vec(op_strategy(), 1..12)) {
+            let mut full = GraphDoc::default();
+            full.apply(&setup);
+            let needs = needs(&batch);
+            let mut part = partial(&full, &needs);
+            let r_full = full.apply(&batch);
+            let r_part = part.apply(&batch);
+            prop_assert_eq!(&r_full, &r_part);
+            // Within the needed buckets, both hold the same; nothing outside was touched.
+            prop_assert_eq!(partial(&full, &needs), part);
+        }
+    }
+}

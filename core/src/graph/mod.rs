@@ -1,0 +1,11 @@
+//! Canvas graph deltas: the ops, their merge rules (one implementation for the client,
+//! the server and the simulation), z-order keys, coalescing and the storage layout.
+
+pub mod coalesce;
+pub mod doc;
+pub mod layout;
+pub mod ops;
+pub mod zindex;
+
+pub use doc::{ApplyReport, DropReason, GraphDoc};
+pub use ops::{GraphOp, NodeInput, NodePatch};

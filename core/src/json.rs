@@ -1,0 +1,74 @@
+//! Free-form JSON documents (metadata, settings, node data) and their limits.
+
+use crate::error::{CoreError, Result};
+use crate::limits::{JSON_MAX_BYTES, JSON_MAX_DEPTH};
+use serde_json::Value;
+
+pub type JsonObject = serde_json::Map<String, Value>;
+
+/// Checks size and depth of a document without serializing it.
+pub fn check_json(field: &str, value: &Value) -> Result<()> {
+    let mut bytes = 0usize;
+    walk(field, value, 1, &mut bytes)
+}
+
+pub fn check_object(field: &str, value: &JsonObject) -> Result<()> {
+    let mut bytes = 2usize;
+    for (k, v) in value {
+        bytes += k.len() + 4;
+        walk(field, v, 2, &mut bytes)?;
+    }
+    Ok(())
+}
+
+fn walk(field: &str, value: &Value, depth: usize, bytes: &mut usize) -> Result<()> {
+    if depth > JSON_MAX_DEPTH {
+        return Err(CoreError::validation(
+            field,
+            format!("nested deeper than {JSON_MAX_DEPTH} levels"),
+        ));
+    }
+    *bytes += match value {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => 24,
+        Value::String(s) => s.len() + 2,
+        Value::Array(items) => {
+            for item in items {
+                walk(field, item, depth + 1, bytes)?;
+            }
+            items.len() + 2
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                *bytes += k.len() + 4;
+                walk(field, v, depth + 1, bytes)?;
+            }
+            2
+        }
+    };
+    if *bytes > JSON_MAX_BYTES {
+        return Err(CoreError::validation(
+            field,
+            format!("larger than {} KiB", JSON_MAX_BYTES / 1024),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rejects_deep_and_large_documents() {
+        let mut deep = json!(1);
+        for _ in 0..40 {
+            deep = json!([deep]);
+        }
+        assert!(check_json("data", &deep).is_err());
+        let big = json!({ "s": "x".repeat(JSON_MAX_BYTES) });
+        assert!(check_json("data", &big).is_err());
+        assert!(check_json("data", &json!({"a": [1, 2, {"b": "c"}]})).is_ok());
+    }
+}

@@ -1,0 +1,2 @@
+//! studio-store: the wasm client.
+pub use studio_core as core;
