@@ -1,0 +1,93 @@
+//! The tool catalog in the database: core's built-in catalog file, upserted into `tools`
+//! at start, with one global default template per tool from its default settings.
+//! `server_meta.catalog_version` records the loaded version; a newer file updates the
+//! rows and logs their changes, an older or equal one changes nothing (several servers
+//! of different versions may share one database).
+
+use crate::apply::apps::template_entry;
+use crate::changelog::{self, Audience, Entry};
+use crate::db::{Db, DbError, DbResult, Query};
+use crate::store;
+use studio_core::catalog::{self, Catalog};
+use studio_core::ids::Id;
+use studio_core::model::{Tool, ToolSettingsTemplate};
+use studio_core::protocol::EntityKind;
+use uuid::Uuid;
+
+pub fn builtin() -> DbResult<Catalog> {
+    catalog::builtin().map_err(|e| DbError::Setup(format!("tool catalog: {e}")))
+}
+
+/// The id of a tool's global default template, the same on every server.
+pub fn global_template_id(tool_id: Id) -> Id {
+    Uuid::new_v5(&tool_id, b"global-default-template")
+}
+
+pub fn global_template(tool: &Tool) -> ToolSettingsTemplate {
+    ToolSettingsTemplate {
+        id: global_template_id(tool.id),
+        tool_id: tool.id,
+        user_id: None,
+        name: format!("{} defaults", tool.name),
+        settings: tool.default_settings.clone(),
+        is_default: true,
+        created_at: tool.created_at,
+        updated_at: tool.updated_at,
+    }
+}
+
+async fn stored_version(tx: &mut crate::db::Tx) -> DbResult<Option<i64>> {
+    let row = tx
+        .fetch_optional(Query::new(
+            "SELECT value FROM server_meta WHERE key = 'catalog_version'",
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.text("value"))
+        .transpose()?
+        .and_then(|v| v.parse().ok()))
+}
+
+/// Loads the built-in catalog into the database when it is newer than what is there.
+/// Returns the number of tools written.
+pub async fn load(db: &Db) -> DbResult<usize> {
+    let catalog = builtin()?;
+    let version = i64::from(catalog.version);
+    let mut tx = db.write().await?;
+    if stored_version(&mut tx).await?.is_some_and(|v| v >= version) {
+        tx.rollback().await?;
+        return Ok(0);
+    }
+    let mut entries = Vec::new();
+    for tool in &catalog.tools {
+        if store::apps::tool_catalog_version(&mut tx, &tool.slug)
+            .await?
+            .is_some_and(|v| v >= version)
+        {
+            continue;
+        }
+        store::apps::upsert_tool(&mut tx, tool, version).await?;
+        entries.push(Entry::put(
+            EntityKind::Tool,
+            tool.id,
+            Audience::everyone(),
+            None,
+            tool,
+        ));
+        let t = global_template(tool);
+        store::apps::upsert_template(&mut tx, &t).await?;
+        entries.push(template_entry(&t));
+    }
+    let written = entries.len() / 2;
+    changelog::record(&mut tx, entries).await?;
+    tx.execute(
+        Query::new(
+            "INSERT INTO server_meta (key, value) VALUES ('catalog_version', $1) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(version.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(written)
+}

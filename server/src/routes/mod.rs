@@ -1,0 +1,56 @@
+//! The HTTP surface: per-platform push and pull, health, the OpenAPI document, and the
+//! app's static files.
+
+pub mod health;
+pub mod openapi;
+pub mod pull;
+pub mod push;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::rejection::PathRejection;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use std::path::PathBuf;
+use studio_core::protocol::Platform;
+use tower_http::services::ServeDir;
+
+pub struct StaticDirs {
+    pub www: PathBuf,
+    pub pkg: PathBuf,
+}
+
+pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
+    let api = Router::new()
+        .route("/health", get(health::health))
+        .route("/openapi.json", get(openapi::openapi_json))
+        .route("/{platform}/push", post(push::push))
+        .route("/{platform}/pull", get(pull::pull))
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(method_not_allowed);
+    Router::new()
+        .nest("/api", api)
+        .nest_service("/pkg", ServeDir::new(&dirs.pkg))
+        .fallback_service(ServeDir::new(&dirs.www))
+        // Bodies are read through `Bytes`, whose rejection past this limit is a 413.
+        .layer(DefaultBodyLimit::max(studio_core::limits::BODY_MAX_BYTES))
+        .with_state(state)
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::NotFound("no such endpoint".into())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+/// The `{platform}` path segment.
+pub fn platform(
+    path: Result<axum::extract::Path<String>, PathRejection>,
+) -> Result<Platform, ApiError> {
+    let axum::extract::Path(name) =
+        path.map_err(|e| ApiError::Malformed(format!("bad path: {}", e.body_text())))?;
+    Platform::parse(&name).ok_or_else(|| ApiError::NotFound(format!("no platform {name:?}")))
+}

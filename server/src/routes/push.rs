@@ -1,0 +1,207 @@
+use crate::apply::{self, Ctx};
+use crate::auth::{now_ms, AuthUser};
+use crate::clients;
+use crate::error::{ApiError, ApplyError};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use studio_core::limits::MUTATIONS_PER_PUSH_MAX;
+use studio_core::protocol::{
+    ErrorDetail, Mutation, MutationResult, MutationStatus, Platform, PushRequest, PushResponse,
+    RawMutation,
+};
+use studio_core::{CoreError, ErrorCode};
+
+/// Applies a batch of mutations in seq order, each in its own transaction with the
+/// client's new last_seq.
+#[utoipa::path(post, path = "/api/{platform}/push", tag = "sync",
+    params(("platform" = String, Path, description = "projects | canvas | apps | render")),
+    request_body = crate::routes::openapi::PushRequestDoc,
+    responses(
+        (status = 200, body = crate::routes::openapi::PushResponseDoc,
+            description = "Every mutation's result; a rejected one carries its error"),
+        (status = 400, body = crate::routes::openapi::ErrorBodyDoc, description = "malformed JSON or not a push request"),
+        (status = 401, body = crate::routes::openapi::ErrorBodyDoc, description = "no or bad token"),
+        (status = 403, body = crate::routes::openapi::ErrorBodyDoc, description = "client_id of another user"),
+        (status = 404, body = crate::routes::openapi::ErrorBodyDoc, description = "no such platform"),
+        (status = 409, body = crate::routes::openapi::ErrorBodyDoc,
+            description = "seq_gap: details.last_seq is the last processed seq; resend from the next"),
+        (status = 413, body = crate::routes::openapi::ErrorBodyDoc, description = "body over 1 MiB"),
+        (status = 415, body = crate::routes::openapi::ErrorBodyDoc, description = "not application/json"),
+        (status = 422, body = crate::routes::openapi::ErrorBodyDoc, description = "more than 500 mutations"),
+    ),
+    security(("bearer" = [])))]
+pub async fn push(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<PushResponse>, ApiError> {
+    let platform = super::platform(path)?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::Malformed(e.body_text())
+        }
+    })?;
+    check_json_content_type(&headers)?;
+    let req: PushRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::Malformed(format!("not a push request: {e}")))?;
+    if req.mutations.len() > MUTATIONS_PER_PUSH_MAX {
+        return Err(ApiError::Validation(CoreError::validation(
+            "mutations",
+            format!("more than {MUTATIONS_PER_PUSH_MAX} in one push"),
+        )));
+    }
+    let response = push_batch(&state, user, platform, req).await?;
+    Ok(Json(response))
+}
+
+fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")) {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(
+            "expected Content-Type: application/json".into(),
+        ))
+    }
+}
+
+fn applied(seq: u64) -> MutationResult {
+    MutationResult {
+        seq,
+        status: MutationStatus::Applied,
+        error: None,
+    }
+}
+
+/// A mutation that parses, is valid on its own and belongs to this endpoint.
+fn parse(raw: &RawMutation, platform: Platform) -> Result<Mutation, ErrorDetail> {
+    let m = Mutation::from_raw(&raw.name, &raw.args).map_err(|e| ErrorDetail::from(&e))?;
+    if m.platform() != platform {
+        let mut d = ErrorDetail::new(
+            ErrorCode::Validation,
+            format!(
+                "{} belongs to /api/{}/push, not /api/{platform}/push",
+                raw.name,
+                m.platform()
+            ),
+        );
+        d.details = Some(serde_json::json!({ "field": "name", "platform": m.platform() }));
+        return Err(d);
+    }
+    Ok(m)
+}
+
+async fn push_batch(
+    state: &AppState,
+    user: studio_core::Id,
+    platform: Platform,
+    req: PushRequest,
+) -> Result<PushResponse, ApiError> {
+    let client = req.client_id;
+    // A foreign client id fails here, before anything changes.
+    let mut last = {
+        let mut tx = state.db.read().await?;
+        let last = clients::last_seq(&mut tx, client, user).await?;
+        tx.commit().await?;
+        last
+    };
+    let mut results = Vec::with_capacity(req.mutations.len());
+    let mut wake_runner = false;
+    for raw in &req.mutations {
+        if raw.seq <= last {
+            // Already processed (a retry after a lost response): same answer, no re-run.
+            results.push(applied(raw.seq));
+            continue;
+        }
+        if raw.seq > last + 1 {
+            return Err(ApiError::SeqGap {
+                last_seq: last,
+                results,
+            });
+        }
+        let mut tx = state.db.write().await?;
+        // Under the write lock: another request of this client may have moved on.
+        let current = clients::last_seq(&mut tx, client, user).await?;
+        if raw.seq <= current {
+            tx.rollback().await?;
+            last = current;
+            results.push(applied(raw.seq));
+            continue;
+        }
+        if raw.seq > current + 1 {
+            tx.rollback().await?;
+            return Err(ApiError::SeqGap {
+                last_seq: current,
+                results,
+            });
+        }
+        let now = now_ms();
+        tx.savepoint().await?;
+        let outcome = match parse(raw, platform) {
+            Err(detail) => Err(ApplyError::Rejected(detail)),
+            Ok(m) => {
+                let ctx = Ctx {
+                    user,
+                    now,
+                    settings: &state.settings,
+                };
+                wake_runner |= matches!(
+                    m,
+                    Mutation::ExecutionCreate(_) | Mutation::ExecutionReplay(_)
+                );
+                apply::apply(&mut tx, &ctx, m).await
+            }
+        };
+        let result = match outcome {
+            Ok(()) => {
+                tx.release_savepoint().await?;
+                applied(raw.seq)
+            }
+            Err(err) => {
+                tx.rollback_to_savepoint().await?;
+                let detail = match err {
+                    ApplyError::Rejected(d) => d,
+                    // Every rule is checked before writing, under the write lock; a
+                    // constraint that still fires is a conflict, not a server failure.
+                    ApplyError::Db(e) if e.is_unique_violation() => {
+                        ErrorDetail::new(ErrorCode::Conflict, "conflicts with existing data")
+                    }
+                    ApplyError::Db(e) => return Err(e.into()),
+                };
+                MutationResult {
+                    seq: raw.seq,
+                    status: MutationStatus::Rejected,
+                    error: Some(detail),
+                }
+            }
+        };
+        clients::set_last_seq(&mut tx, client, user, raw.seq, now).await?;
+        tx.commit().await?;
+        last = raw.seq;
+        results.push(result);
+    }
+    if wake_runner {
+        state.runner.notify_one();
+    }
+    Ok(PushResponse {
+        results,
+        last_seq: last,
+    })
+}
