@@ -1,0 +1,349 @@
+//! Health, OpenAPI, static files, authentication and every bad-input class.
+
+use crate::common::{self, assert_error, id, Client, Server};
+use crate::db_test;
+use serde_json::{json, Value};
+
+async fn health_openapi_and_static(b: common::Backend) {
+    let s = Server::start(b).await;
+    let (status, body) = s.get(None, "/api/health").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
+
+    let (status, doc) = s.get(None, "/api/openapi.json").await;
+    assert_eq!(status, 200);
+    for p in [
+        "/api/health",
+        "/api/openapi.json",
+        "/api/{platform}/push",
+        "/api/{platform}/pull",
+    ] {
+        assert!(doc["paths"][p].is_object(), "openapi lacks {p}");
+    }
+    // Real responses validate against the documented schemas.
+    let mut c = Client::new(&s.dev_token);
+    let (_, push) = c
+        .push_batch(
+            &s,
+            "projects",
+            &[
+                ("project.create", json!({"id": id(), "name": "Doc"})),
+                ("nope", json!({})),
+            ],
+        )
+        .await;
+    let (_, pull) = s.pull(&s.dev_token, "projects", c.id, 0, None).await;
+    let (st, err) = s.get(None, "/api/projects/pull").await;
+    assert_eq!(st, 401);
+    for (name, instance) in [
+        ("PushResponse", &push),
+        ("PullResponse", &pull),
+        ("ErrorBody", &err),
+    ] {
+        let schema = json!({"$ref": format!("#/components/schemas/{name}"), "components": doc["components"].clone()});
+        let v = jsonschema::validator_for(&schema).expect("schema compiles");
+        let errors: Vec<String> = v.iter_errors(instance).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{name}: {errors:?} in {instance}");
+    }
+    // The documented args schemas accept real args.
+    let args = json!({"id": id(), "project_id": id(), "name": "Ground floor"});
+    let schema = json!({"$ref": "#/components/schemas/FileCreateArgs", "components": doc["components"].clone()});
+    assert!(jsonschema::validator_for(&schema).unwrap().is_valid(&args));
+
+    // The app and the package are served.
+    let res = s.http.get(s.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("studio"));
+    let res = s
+        .http
+        .get(s.url("/pkg/studio_store.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // Unknown API paths and methods answer in the error shape.
+    let (st, body) = s.get(Some(&s.dev_token), "/api/nope").await;
+    assert_error(st, &body, 404, "not_found");
+    let (st, body) = s.post_raw(None, "/api/health", None, vec![]).await;
+    assert_eq!(st, 405);
+    assert!(body["error"]["code"].is_string());
+}
+db_test!(health_openapi_and_static_files, health_openapi_and_static);
+
+async fn auth(b: common::Backend) {
+    let s = Server::start(b).await;
+    let body = json!({"client_id": id(), "mutations": []});
+    for platform in ["projects", "canvas", "apps", "render"] {
+        let path = format!("/api/{platform}/push");
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let (st, b1) = s
+            .post_raw(None, &path, Some("application/json"), bytes.clone())
+            .await;
+        assert_error(st, &b1, 401, "unauthorized");
+        let (st, b2) = s
+            .post_raw(
+                Some("not-a-token"),
+                &path,
+                Some("application/json"),
+                bytes.clone(),
+            )
+            .await;
+        assert_error(st, &b2, 401, "unauthorized");
+        let (st, b3) = s
+            .get(None, &format!("/api/{platform}/pull?client_id={}", id()))
+            .await;
+        assert_error(st, &b3, 401, "unauthorized");
+        let (st, b4) = s
+            .get(
+                Some("Bearer"),
+                &format!("/api/{platform}/pull?client_id={}", id()),
+            )
+            .await;
+        assert_error(st, &b4, 401, "unauthorized");
+        // A valid token works.
+        let (st, _) = s
+            .post_raw(Some(&s.dev_token), &path, Some("application/json"), bytes)
+            .await;
+        assert_eq!(st, 200);
+    }
+    // Tokens from the CLI work; the CLI prints only the token.
+    let t = s.db.token("carol@example.com");
+    assert_eq!(t.len(), 64);
+    let (st, _) = s.pull(&t, "projects", id(), 0, None).await;
+    assert_eq!(st, 200);
+}
+db_test!(authentication, auth);
+
+async fn bad_input(b: common::Backend) {
+    let s = Server::start(b).await;
+    let t = s.dev_token.clone();
+    let push = "/api/projects/push";
+    // Malformed JSON, and JSON that is not a push request.
+    for body in [
+        &b"{not json"[..],
+        b"[]",
+        b"{\"client_id\": \"x\", \"mutations\": []}",
+        b"{\"client_id\": \"3f0a7c1e-8d5b-4b8e-9a55-0d7c8b1e2f31\"}",
+        b"",
+    ] {
+        let (st, res) = s
+            .post_raw(Some(&t), push, Some("application/json"), body.to_vec())
+            .await;
+        assert_error(st, &res, 400, "malformed");
+    }
+    // Wrong content type.
+    let ok_body = serde_json::to_vec(&json!({"client_id": id(), "mutations": []})).unwrap();
+    let (st, res) = s
+        .post_raw(Some(&t), push, Some("text/plain"), ok_body.clone())
+        .await;
+    assert_error(st, &res, 415, "malformed");
+    let (st, res) = s.post_raw(Some(&t), push, None, ok_body).await;
+    assert_error(st, &res, 415, "malformed");
+    // Over 1 MiB.
+    let big = json!({"client_id": id(), "mutations": [{"seq": 1, "name": "project.create",
+        "args": {"id": id(), "name": "x", "description": "y".repeat(1024 * 1024)}}]});
+    let (st, res) = s
+        .post_raw(
+            Some(&t),
+            push,
+            Some("application/json"),
+            serde_json::to_vec(&big).unwrap(),
+        )
+        .await;
+    assert_error(st, &res, 413, "payload_too_large");
+    // Too many mutations.
+    let many: Vec<Value> = (1..=501)
+        .map(|i| json!({"seq": i, "name": "project.delete", "args": {"id": id()}}))
+        .collect();
+    let (st, res) = s
+        .push_raw(
+            &t,
+            "projects",
+            &json!({"client_id": id(), "mutations": many}),
+        )
+        .await;
+    assert_error(st, &res, 422, "validation");
+    // Unknown platform; bad query strings; limits.
+    let (st, res) = s
+        .push_raw(&t, "games", &json!({"client_id": id(), "mutations": []}))
+        .await;
+    assert_error(st, &res, 404, "not_found");
+    let (st, res) = s
+        .get(
+            Some(&t),
+            "/api/games/pull?client_id=3f0a7c1e-8d5b-4b8e-9a55-0d7c8b1e2f31",
+        )
+        .await;
+    assert_error(st, &res, 404, "not_found");
+    for q in [
+        "",
+        "?client_id=nope",
+        "?client_id=3f0a7c1e-8d5b-4b8e-9a55-0d7c8b1e2f31&cursor=-1",
+        "?client_id=3f0a7c1e-8d5b-4b8e-9a55-0d7c8b1e2f31&limit=x",
+    ] {
+        let (st, res) = s.get(Some(&t), &format!("/api/projects/pull{q}")).await;
+        assert_error(st, &res, 400, "malformed");
+    }
+    for l in [0, 1001] {
+        let (st, res) = s.pull(&t, "projects", id(), 0, Some(l)).await;
+        assert_error(st, &res, 422, "validation");
+    }
+
+    // Bad mutations are rejected in their result; the batch goes on.
+    let mut c = Client::new(&t);
+    let p = id();
+    let (st, res) = c
+        .push_batch(
+            &s,
+            "projects",
+            &[
+                ("project.explode", json!({"id": p})), // unknown mutation
+                (
+                    "file.create",
+                    json!({"id": id(), "project_id": p, "name": "x"}),
+                ), // wrong platform
+                ("project.create", json!({"id": p, "name": ""})), // invalid value
+                (
+                    "project.create",
+                    json!({"id": p, "name": "x", "slug": "Bad Slug"}),
+                ), // invalid slug
+                ("project.create", json!({"id": "nope", "name": "x"})), // bad id
+                (
+                    "project.create",
+                    json!({"id": p, "name": "x", "colour": "red"}),
+                ), // unknown field
+                (
+                    "project.create",
+                    json!({"id": p, "name": "Villa", "slug": "villa"}),
+                ), // fine
+                (
+                    "project.create",
+                    json!({"id": id(), "name": "Villa 2", "slug": "villa"}),
+                ), // slug taken
+                ("project.create", json!({"id": p, "name": "Again"})), // id in use
+            ],
+        )
+        .await;
+    assert_eq!(st, 200, "{res}");
+    let codes: Vec<Value> = res["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["error"]["code"].clone())
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            json!("validation"),
+            json!("validation"),
+            json!("validation"),
+            json!("validation"),
+            json!("validation"),
+            json!("validation"),
+            Value::Null,
+            json!("slug_taken"),
+            json!("conflict")
+        ]
+    );
+    assert_eq!(res["results"][1]["error"]["details"]["platform"], "canvas");
+    assert_eq!(res["last_seq"], 9);
+    // A derived slug avoids the taken one.
+    c.ok(
+        &s,
+        "projects",
+        "project.create",
+        json!({"id": id(), "name": "Villa"}),
+    )
+    .await;
+    let (changes, _) = s.pull_all(&t, "projects", 0).await;
+    let mut slugs: Vec<&str> = changes
+        .iter()
+        .filter_map(|c| c["value"]["slug"].as_str())
+        .collect();
+    slugs.sort();
+    assert_eq!(slugs, vec!["villa", "villa-2"]);
+
+    // File slugs: unique per project; rename keeps the slug; an explicit rename must be free.
+    let f1 = id();
+    let f2 = id();
+    c.ok(
+        &s,
+        "canvas",
+        "file.create",
+        json!({"id": f1, "project_id": p, "name": "Ground floor"}),
+    )
+    .await;
+    c.ok(
+        &s,
+        "canvas",
+        "file.create",
+        json!({"id": f2, "project_id": p, "name": "Ground floor"}),
+    )
+    .await;
+    c.rejected(
+        &s,
+        "canvas",
+        "file.create",
+        json!({"id": id(), "project_id": p, "name": "x", "slug": "ground-floor"}),
+        "slug_taken",
+    )
+    .await;
+    c.rejected(
+        &s,
+        "canvas",
+        "file.update",
+        json!({"id": f2, "slug": "ground-floor"}),
+        "slug_taken",
+    )
+    .await;
+    c.ok(
+        &s,
+        "canvas",
+        "file.update",
+        json!({"id": f2, "name": "Roof"}),
+    )
+    .await;
+    let f2v = s.state_of(&t, "canvas", f2).await.unwrap();
+    assert_eq!(
+        (f2v["name"].as_str(), f2v["slug"].as_str()),
+        (Some("Roof"), Some("ground-floor-2"))
+    );
+    c.ok(
+        &s,
+        "canvas",
+        "file.update",
+        json!({"id": f2, "slug": "roof"}),
+    )
+    .await;
+    assert_eq!(s.state_of(&t, "canvas", f2).await.unwrap()["slug"], "roof");
+    // Invalid graph ops reject the whole graph.apply.
+    c.rejected(
+        &s,
+        "canvas",
+        "graph.apply",
+        json!({"file_id": f1, "ops": []}),
+        "validation",
+    )
+    .await;
+    c.rejected(&s, "canvas", "graph.apply", json!({"file_id": f1, "ops": [
+        {"op": "node.add", "node": {"id": id(), "type": "image", "position": {"x": 1e12, "y": 0}}}]}), "validation").await;
+    // Chat renders cannot carry tool data.
+    let chain = id();
+    c.ok(
+        &s,
+        "render",
+        "chain.create",
+        json!({"id": chain, "project_id": p, "name": "Chat"}),
+    )
+    .await;
+    c.rejected(
+        &s,
+        "render",
+        "render.create",
+        json!({"id": id(), "project_id": p, "chain_id": chain,
+        "type": "image", "prompt": "p", "settings": {"imageType": "render-to-floor-plan"}}),
+        "validation",
+    )
+    .await;
+}
+db_test!(bad_input_classes, bad_input);
