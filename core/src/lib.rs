@@ -5,6 +5,7 @@
 
 pub mod build;
 pub mod catalog;
+pub mod client;
 pub mod error;
 pub mod graph;
 pub mod ids;

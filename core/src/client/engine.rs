@@ -1,0 +1,420 @@
+//! The client's transactions, storage-agnostic: an edit, a pulled page with its rebase,
+//! and the push bookkeeping. Each runs inside one [`Txn`]; the caller commits it, or
+//! drops it on error so nothing of it lands.
+
+use super::apply::apply;
+use super::outbox::{merge, next_batch, OutboxEntry};
+use super::pulled::apply_change;
+use super::record::Record;
+use super::store::{StoreError, Txn};
+use super::topic::{topics, Topic};
+use super::unit::Unit;
+use super::workspace::{Needs, StepError, Workspace};
+use crate::build::Ctx;
+use crate::error::{CoreError, ErrorCode};
+use crate::protocol::{ErrorDetail, Mutation, Platform, PullResponse, PushResponse, RawMutation};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Rejected(#[from] CoreError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl EngineError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            EngineError::Rejected(e) => e.code(),
+            EngineError::Store(e) => e.code,
+        }
+    }
+}
+
+/// What an edit did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EditOutcome {
+    /// The outbox entry that carries it (a new one, or the tail it merged into).
+    pub seq: Option<u64>,
+    pub merged: bool,
+    pub topics: BTreeSet<Topic>,
+}
+
+/// A mutation the server rejected, now gone from the visible state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    pub seq: u64,
+    pub mutation: Mutation,
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PullOutcome {
+    pub applied: usize,
+    pub acknowledged: usize,
+    pub rejections: Vec<Rejection>,
+    pub topics: BTreeSet<Topic>,
+    pub rebased: bool,
+}
+
+/// Rounds of loading one step may take before we call it a bug (a store that does not
+/// load what it is asked for would otherwise loop forever).
+const MAX_ROUNDS: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Engine {
+    /// Whether edits are recorded for sync (outbox and bases). Without a server, no.
+    pub sync: bool,
+}
+
+impl Engine {
+    /// An optimistic edit: the new visible state and its outbox entry, in one transaction.
+    pub async fn edit<T: Txn>(
+        &self,
+        txn: &mut T,
+        m: &Mutation,
+        ctx: Ctx,
+    ) -> Result<EditOutcome, EngineError> {
+        m.validate()?;
+        let mut ws = Workspace::new();
+        run_step(txn, &mut ws, &Source::Visible, |ws| apply(m, ws, ctx)).await??;
+        let mut out = EditOutcome::default();
+        let mut captured = BTreeSet::new();
+        self.flush_step(txn, &mut ws, &mut captured, &mut out.topics)
+            .await?;
+        if !self.sync {
+            return Ok(out);
+        }
+        let mut meta = txn.meta().await?;
+        if let Some(tail) = txn.outbox_tail().await? {
+            let unsent = tail.seq > meta.sent_through && tail.rejected.is_none();
+            if let Some(merged) = unsent.then(|| merge(&tail.mutation, m)).flatten() {
+                txn.outbox_put(&OutboxEntry {
+                    mutation: merged,
+                    at: ctx.now,
+                    user_id: ctx.user_id,
+                    ..tail.clone()
+                })?;
+                out.seq = Some(tail.seq);
+                out.merged = true;
+                return Ok(out);
+            }
+        }
+        let seq = meta.next_seq;
+        meta.next_seq += 1;
+        txn.outbox_put(&OutboxEntry {
+            seq,
+            mutation: m.clone(),
+            at: ctx.now,
+            user_id: ctx.user_id,
+            rejected: None,
+        })?;
+        txn.put_meta(&meta)?;
+        out.seq = Some(seq);
+        Ok(out)
+    }
+
+    /// Writes a settled step: first the base of every unit no pending mutation had
+    /// touched yet (its visible value is still the confirmed one), then the new values.
+    async fn flush_step<T: Txn>(
+        &self,
+        txn: &mut T,
+        ws: &mut Workspace,
+        captured: &mut BTreeSet<Unit>,
+        topic_out: &mut BTreeSet<Topic>,
+    ) -> Result<(), StoreError> {
+        let before: BTreeMap<Unit, Option<Record>> = ws
+            .writes()
+            .keys()
+            .map(|u| (*u, ws.before(u).cloned()))
+            .collect();
+        ws.settle();
+        let writes = ws.take_unflushed();
+        if self.sync {
+            let fresh: Vec<Unit> = writes
+                .keys()
+                .filter(|u| !captured.contains(u))
+                .copied()
+                .collect();
+            let has = txn.base_contains(&fresh).await?;
+            for (u, has) in fresh.iter().zip(has) {
+                if !has {
+                    txn.write_base(u, before.get(u).and_then(Option::as_ref))?;
+                }
+                captured.insert(*u);
+            }
+        }
+        for (u, v) in &writes {
+            txn.write(u, v.as_ref())?;
+            topics(
+                u,
+                before.get(u).and_then(Option::as_ref),
+                v.as_ref(),
+                topic_out,
+            );
+        }
+        Ok(())
+    }
+
+    /// Lands one pulled page: the server's changes on the confirmed state, the
+    /// acknowledged mutations out of the outbox, the rest replayed on top (rebase).
+    pub async fn apply_pull<T: Txn>(
+        &self,
+        txn: &mut T,
+        platform: Platform,
+        page: &PullResponse,
+        user_id: Option<crate::ids::Id>,
+    ) -> Result<PullOutcome, EngineError> {
+        let mut out = PullOutcome {
+            applied: page.changes.len(),
+            ..Default::default()
+        };
+        let bases: BTreeMap<Unit, Option<Record>> = txn.bases().await?.into_iter().collect();
+
+        // 1. The confirmed state: a unit with a base is confirmed there, else visibly.
+        let mut ws = Workspace::new();
+        let source = Source::Confirmed(&bases);
+        for change in &page.changes {
+            run_step(txn, &mut ws, &source, |ws| apply_change(change, ws)).await??;
+            ws.settle();
+        }
+        let mut new_bases = bases.clone();
+        for (u, v) in ws.take_unflushed() {
+            if let Some(slot) = new_bases.get_mut(&u) {
+                txn.write_base(&u, v.as_ref())?;
+                slot.clone_from(&v);
+            } else {
+                txn.write(&u, v.as_ref())?;
+                topics(&u, ws.original(&u), v.as_ref(), &mut out.topics);
+            }
+        }
+
+        // 2. Acknowledged mutations leave; the rejected among them are reported.
+        let mut meta = txn.meta().await?;
+        let entries = txn.outbox().await?;
+        let (acked, pending): (Vec<OutboxEntry>, Vec<OutboxEntry>) =
+            entries.into_iter().partition(|e| e.seq <= page.last_seq);
+        out.acknowledged = acked.len();
+        out.rejections = acked
+            .into_iter()
+            .filter_map(|e| {
+                e.rejected.map(|error| Rejection {
+                    seq: e.seq,
+                    mutation: e.mutation,
+                    error,
+                })
+            })
+            .collect();
+        if out.acknowledged > 0 {
+            txn.outbox_delete_through(page.last_seq)?;
+        }
+        meta.cursors.insert(platform, page.cursor);
+        meta.acked_through = meta.acked_through.max(page.last_seq);
+        meta.sent_through = meta.sent_through.max(page.last_seq);
+        if user_id.is_some() {
+            meta.user_id = user_id;
+        }
+        txn.put_meta(&meta)?;
+
+        // 3. Rebase: dirty units back to confirmed, then what is pending replayed.
+        if !new_bases.is_empty() && (!page.changes.is_empty() || out.acknowledged > 0) {
+            out.rebased = true;
+            for (u, v) in &new_bases {
+                txn.write(u, v.as_ref())?;
+                topics(u, None, v.as_ref(), &mut out.topics);
+            }
+            txn.clear_bases()?;
+            let mut ws = Workspace::new();
+            let mut captured = BTreeSet::new();
+            for e in &pending {
+                let ctx = Ctx {
+                    user_id: e.user_id,
+                    now: e.at,
+                };
+                match run_step(txn, &mut ws, &Source::Visible, |ws| {
+                    apply(&e.mutation, ws, ctx)
+                })
+                .await?
+                {
+                    Ok(()) => {
+                        self.flush_step(txn, &mut ws, &mut captured, &mut out.topics)
+                            .await?
+                    }
+                    // No longer applies here: it stays pending, without effect, until
+                    // the server answers for it.
+                    Err(_) => ws.discard_writes(),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The next push: pending entries after the last answered seq, the leading run of
+    /// one platform. Marks them sent, so none absorbs a later edit.
+    pub async fn next_push<T: Txn>(
+        &self,
+        txn: &mut T,
+        max: usize,
+    ) -> Result<Option<(Platform, Vec<RawMutation>)>, EngineError> {
+        let mut meta = txn.meta().await?;
+        let entries = txn.outbox().await?;
+        let pending: Vec<OutboxEntry> = entries
+            .into_iter()
+            .filter(|e| e.seq > meta.acked_through)
+            .collect();
+        let Some((platform, batch)) = next_batch(&pending, max) else {
+            return Ok(None);
+        };
+        let raw: Vec<RawMutation> = batch.iter().map(OutboxEntry::to_raw).collect();
+        if let Some(last) = batch.last() {
+            meta.sent_through = meta.sent_through.max(last.seq);
+            txn.put_meta(&meta)?;
+        }
+        Ok(Some((platform, raw)))
+    }
+
+    /// Records the server's answer to a push.
+    pub async fn record_push<T: Txn>(
+        &self,
+        txn: &mut T,
+        resp: &PushResponse,
+    ) -> Result<(), EngineError> {
+        let rejected: BTreeMap<u64, &ErrorDetail> = resp
+            .results
+            .iter()
+            .filter_map(|r| {
+                r.error
+                    .as_ref()
+                    .filter(|_| r.status == crate::protocol::MutationStatus::Rejected)
+                    .map(|e| (r.seq, e))
+            })
+            .collect();
+        if !rejected.is_empty() {
+            for mut e in txn.outbox().await? {
+                if let Some(err) = rejected.get(&e.seq) {
+                    e.rejected = Some((*err).clone());
+                    txn.outbox_put(&e)?;
+                }
+            }
+        }
+        let mut meta = txn.meta().await?;
+        meta.acked_through = meta.acked_through.max(resp.last_seq);
+        txn.put_meta(&meta)?;
+        Ok(())
+    }
+
+    /// The server has processed up to `last_seq` (a 409 `seq_gap`): resume after it.
+    pub async fn record_seq_gap<T: Txn>(
+        &self,
+        txn: &mut T,
+        last_seq: u64,
+    ) -> Result<(), EngineError> {
+        let mut meta = txn.meta().await?;
+        meta.acked_through = last_seq;
+        txn.put_meta(&meta)?;
+        Ok(())
+    }
+
+    /// Outbox entries not yet answered by the server (what the app shows as pending).
+    pub async fn pending_count<T: Txn>(&self, txn: &mut T) -> Result<usize, EngineError> {
+        let meta = txn.meta().await?;
+        Ok(txn
+            .outbox()
+            .await?
+            .iter()
+            .filter(|e| e.seq > meta.acked_through)
+            .count())
+    }
+}
+
+/// Where a step's reads come from.
+enum Source<'a> {
+    Visible,
+    /// Confirmed state: the base where a unit has one, else the visible value.
+    Confirmed(&'a BTreeMap<Unit, Option<Record>>),
+}
+
+/// Runs a step to completion, loading what it asks for between attempts.
+async fn run_step<T: Txn>(
+    txn: &mut T,
+    ws: &mut Workspace,
+    source: &Source<'_>,
+    mut step: impl FnMut(&mut Workspace) -> Result<(), StepError>,
+) -> Result<Result<(), CoreError>, StoreError> {
+    for _ in 0..MAX_ROUNDS {
+        match step(ws) {
+            Ok(()) => return Ok(Ok(())),
+            Err(StepError::Rejected(e)) => {
+                ws.discard_writes();
+                return Ok(Err(e));
+            }
+            Err(StepError::Missing(needs)) => {
+                ws.discard_writes();
+                load(txn, ws, source, needs).await?;
+            }
+        }
+    }
+    Err(StoreError::new(
+        ErrorCode::Internal,
+        "a step kept asking for more data",
+    ))
+}
+
+async fn load<T: Txn>(
+    txn: &mut T,
+    ws: &mut Workspace,
+    source: &Source<'_>,
+    needs: Needs,
+) -> Result<(), StoreError> {
+    let units: Vec<Unit> = needs
+        .units
+        .into_iter()
+        .filter(|u| !ws.is_loaded(u))
+        .collect();
+    let (from_base, from_store): (Vec<Unit>, Vec<Unit>) = match source {
+        Source::Visible => (Vec::new(), units),
+        Source::Confirmed(bases) => units.into_iter().partition(|u| bases.contains_key(u)),
+    };
+    if let Source::Confirmed(bases) = source {
+        for u in from_base {
+            ws.insert_loaded(u, bases.get(&u).cloned().flatten());
+        }
+    }
+    if !from_store.is_empty() {
+        let values = txn.load(&from_store).await?;
+        for (u, v) in from_store.into_iter().zip(values) {
+            ws.insert_loaded(u, v);
+        }
+    }
+    for q in needs.queries {
+        let records = txn.query(&q).await?;
+        let mut units = Vec::with_capacity(records.len());
+        for r in records {
+            let u = r.unit();
+            units.push(u);
+            if !ws.is_loaded(&u) {
+                let value = match source {
+                    Source::Confirmed(bases) if bases.contains_key(&u) => {
+                        bases.get(&u).cloned().flatten()
+                    }
+                    _ => Some(r),
+                };
+                ws.insert_loaded(u, value);
+            }
+        }
+        // A unit that is confirmed but locally deleted is in no visible index.
+        if let Source::Confirmed(bases) = source {
+            for (u, v) in bases.iter() {
+                if v.as_ref().is_some_and(|r| q.matches(r)) && !units.contains(u) {
+                    units.push(*u);
+                    if !ws.is_loaded(u) {
+                        ws.insert_loaded(*u, v.clone());
+                    }
+                }
+            }
+        }
+        ws.insert_query(q, units);
+    }
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! The client's state in memory: the storage of native tests and of the simulation.
+//! A transaction writes in place and keeps an undo journal; dropped without commit it
+//! rolls back, so a transaction abandoned on error changes nothing, as in IndexedDB.
+
+use super::outbox::OutboxEntry;
+use super::record::Record;
+use super::store::{StoreError, SyncMeta, Txn};
+use super::unit::Unit;
+use super::workspace::Query;
+use crate::error::ErrorCode;
+use crate::ids::Id;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemoryState {
+    pub visible: BTreeMap<Unit, Record>,
+    pub bases: BTreeMap<Unit, Option<Record>>,
+    pub outbox: BTreeMap<u64, OutboxEntry>,
+    pub meta: SyncMeta,
+}
+
+impl MemoryState {
+    pub fn new(client_id: Id) -> Self {
+        MemoryState {
+            visible: BTreeMap::new(),
+            bases: BTreeMap::new(),
+            outbox: BTreeMap::new(),
+            meta: SyncMeta::new(client_id),
+        }
+    }
+
+    pub fn begin(&mut self) -> MemoryTxn<'_> {
+        MemoryTxn {
+            state: self,
+            undo: Vec::new(),
+        }
+    }
+}
+
+enum Undo {
+    Visible(Unit, Option<Record>),
+    Base(Unit, Option<Option<Record>>),
+    Bases(BTreeMap<Unit, Option<Record>>),
+    OutboxEntry(u64, Option<OutboxEntry>),
+    OutboxRemoved(Vec<OutboxEntry>),
+    Meta(SyncMeta),
+}
+
+pub struct MemoryTxn<'a> {
+    state: &'a mut MemoryState,
+    undo: Vec<Undo>,
+}
+
+impl MemoryTxn<'_> {
+    pub fn commit(mut self) {
+        self.undo.clear();
+    }
+}
+
+impl Drop for MemoryTxn<'_> {
+    fn drop(&mut self) {
+        while let Some(u) = self.undo.pop() {
+            match u {
+                Undo::Visible(unit, Some(r)) => {
+                    self.state.visible.insert(unit, r);
+                }
+                Undo::Visible(unit, None) => {
+                    self.state.visible.remove(&unit);
+                }
+                Undo::Base(unit, Some(v)) => {
+                    self.state.bases.insert(unit, v);
+                }
+                Undo::Base(unit, None) => {
+                    self.state.bases.remove(&unit);
+                }
+                Undo::Bases(b) => self.state.bases = b,
+                Undo::OutboxEntry(seq, Some(e)) => {
+                    self.state.outbox.insert(seq, e);
+                }
+                Undo::OutboxEntry(seq, None) => {
+                    self.state.outbox.remove(&seq);
+                }
+                Undo::OutboxRemoved(entries) => {
+                    self.state
+                        .outbox
+                        .extend(entries.into_iter().map(|e| (e.seq, e)));
+                }
+                Undo::Meta(m) => self.state.meta = m,
+            }
+        }
+    }
+}
+
+impl Txn for MemoryTxn<'_> {
+    async fn load(&mut self, units: &[Unit]) -> Result<Vec<Option<Record>>, StoreError> {
+        Ok(units
+            .iter()
+            .map(|u| self.state.visible.get(u).cloned())
+            .collect())
+    }
+
+    async fn query(&mut self, q: &Query) -> Result<Vec<Record>, StoreError> {
+        Ok(self
+            .state
+            .visible
+            .values()
+            .filter(|r| q.matches(r))
+            .cloned()
+            .collect())
+    }
+
+    fn write(&mut self, unit: &Unit, value: Option<&Record>) -> Result<(), StoreError> {
+        let old = match value {
+            Some(r) if r.unit() == *unit => self.state.visible.insert(*unit, r.clone()),
+            Some(_) => {
+                return Err(StoreError::new(
+                    ErrorCode::Internal,
+                    "record written to another unit",
+                ))
+            }
+            None => self.state.visible.remove(unit),
+        };
+        self.undo.push(Undo::Visible(*unit, old));
+        Ok(())
+    }
+
+    async fn base_contains(&mut self, units: &[Unit]) -> Result<Vec<bool>, StoreError> {
+        Ok(units
+            .iter()
+            .map(|u| self.state.bases.contains_key(u))
+            .collect())
+    }
+
+    async fn bases(&mut self) -> Result<Vec<(Unit, Option<Record>)>, StoreError> {
+        Ok(self
+            .state
+            .bases
+            .iter()
+            .map(|(u, v)| (*u, v.clone()))
+            .collect())
+    }
+
+    fn write_base(&mut self, unit: &Unit, value: Option<&Record>) -> Result<(), StoreError> {
+        let old = self.state.bases.insert(*unit, value.cloned());
+        self.undo.push(Undo::Base(*unit, old));
+        Ok(())
+    }
+
+    fn clear_bases(&mut self) -> Result<(), StoreError> {
+        self.undo
+            .push(Undo::Bases(std::mem::take(&mut self.state.bases)));
+        Ok(())
+    }
+
+    async fn outbox(&mut self) -> Result<Vec<OutboxEntry>, StoreError> {
+        Ok(self.state.outbox.values().cloned().collect())
+    }
+
+    async fn outbox_tail(&mut self) -> Result<Option<OutboxEntry>, StoreError> {
+        Ok(self.state.outbox.values().next_back().cloned())
+    }
+
+    fn outbox_put(&mut self, entry: &OutboxEntry) -> Result<(), StoreError> {
+        let old = self.state.outbox.insert(entry.seq, entry.clone());
+        self.undo.push(Undo::OutboxEntry(entry.seq, old));
+        Ok(())
+    }
+
+    fn outbox_delete_through(&mut self, seq: u64) -> Result<(), StoreError> {
+        let kept = self.state.outbox.split_off(&(seq + 1));
+        let removed = std::mem::replace(&mut self.state.outbox, kept);
+        self.undo
+            .push(Undo::OutboxRemoved(removed.into_values().collect()));
+        Ok(())
+    }
+
+    async fn meta(&mut self) -> Result<SyncMeta, StoreError> {
+        Ok(self.state.meta.clone())
+    }
+
+    fn put_meta(&mut self, meta: &SyncMeta) -> Result<(), StoreError> {
+        self.undo.push(Undo::Meta(std::mem::replace(
+            &mut self.state.meta,
+            meta.clone(),
+        )));
+        Ok(())
+    }
+}

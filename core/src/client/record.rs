@@ -1,0 +1,97 @@
+//! What a unit holds.
+
+use super::unit::Unit;
+use crate::graph::layout::bucket_of;
+use crate::ids::Id;
+use crate::model::{
+    CanvasFile, Edge, GraphMeta, Node, Project, Render, RenderChain, Tool, ToolExecution,
+    ToolSettingsTemplate,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A graph's meta row as the client stores it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GraphRecord {
+    #[serde(flatten)]
+    pub meta: GraphMeta,
+    /// The highest z key seen in this graph: a new node without z goes above it. Local
+    /// only; a hint that never decreases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_z: Option<String>,
+}
+
+/// Nodes or edges of one file whose ids hash to one bucket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bucket<T> {
+    pub file_id: Id,
+    /// `"n"` or `"e"`: part of the store key, so nodes and edges share one store.
+    pub kind: String,
+    pub bucket: u16,
+    pub items: BTreeMap<Id, T>,
+}
+
+impl<T> Bucket<T> {
+    pub fn empty(file_id: Id, kind: &str, bucket: u16) -> Self {
+        Bucket {
+            file_id,
+            kind: kind.to_owned(),
+            bucket,
+            items: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Project(Project),
+    File(CanvasFile),
+    Graph(GraphRecord),
+    Nodes(Bucket<Node>),
+    Edges(Bucket<Edge>),
+    Tool(Tool),
+    Execution(ToolExecution),
+    Template(ToolSettingsTemplate),
+    Chain(RenderChain),
+    Render(Render),
+}
+
+impl Record {
+    /// The unit this record belongs in.
+    pub fn unit(&self) -> Unit {
+        match self {
+            Record::Project(r) => Unit::Project(r.id),
+            Record::File(r) => Unit::File(r.id),
+            Record::Graph(r) => Unit::Graph(r.meta.file_id),
+            Record::Nodes(b) => Unit::NodeBucket(b.file_id, b.bucket),
+            Record::Edges(b) => Unit::EdgeBucket(b.file_id, b.bucket),
+            Record::Tool(r) => Unit::Tool(r.id),
+            Record::Execution(r) => Unit::Execution(r.id),
+            Record::Template(r) => Unit::Template(r.id),
+            Record::Chain(r) => Unit::Chain(r.id),
+            Record::Render(r) => Unit::Render(r.id),
+        }
+    }
+
+    /// The project a record sits under, where it has one.
+    pub fn project_id(&self) -> Option<Id> {
+        match self {
+            Record::Project(r) => Some(r.id),
+            Record::File(r) => Some(r.project_id),
+            Record::Graph(r) => Some(r.meta.project_id),
+            Record::Execution(r) => Some(r.project_id),
+            Record::Chain(r) => Some(r.project_id),
+            Record::Render(r) => Some(r.project_id),
+            Record::Nodes(_) | Record::Edges(_) | Record::Tool(_) | Record::Template(_) => None,
+        }
+    }
+}
+
+/// The bucket unit of a node or an edge.
+pub fn node_unit(file_id: Id, node_id: &Id) -> Unit {
+    Unit::NodeBucket(file_id, bucket_of(node_id))
+}
+
+pub fn edge_unit(file_id: Id, edge_id: &Id) -> Unit {
+    Unit::EdgeBucket(file_id, bucket_of(edge_id))
+}
