@@ -534,12 +534,13 @@ window.runGraphLayoutBench = async function (config) {
     label: L.name === "A" ? "A (get+put)" : L.name,
     layout: L.name,
     ref: true,
+    // Keeps the blind-put variant's in-memory copy in step with A's record.
+    setup: L.name === "A" ? (slot) => (memA.nodes.find((n) => n.id === order[slot]).position = posFor(slot)) : null,
     run: async (slot) => {
       const id = order[slot];
       const pos = posFor(slot);
       await L.move(dbs[L.name], f, id, pos);
       expect[L.name].moved.set(id, pos);
-      if (L.name === "A") memA.nodes.find((n) => n.id === id).position = pos; // keep the mirror in sync (cheap)
     },
   }));
   moveVariants.splice(1, 0, {
@@ -574,6 +575,7 @@ window.runGraphLayoutBench = async function (config) {
   // --- remove one node and its edges. Offset past the move slots so the
   // moved-position check still has nodes to look at.
   const off = (warmup + reps) * moveVariants.length;
+  if (off + (warmup + reps) * (2 * layouts.length - 1) > nNodes) throw new Error("too few nodes for this many reps");
   const removeVariants = layouts.map((L) => ({
     label: L.name === "B" ? "B (source/target index)" : L.name === "A" ? "A" : `${L.name} (scan edge buckets)`,
     layout: L.name,

@@ -246,6 +246,7 @@ async function main() {
       const out = resolve(cfg.out ?? join(HERE, "results", `run-${res.meta.date.replace(/[:.]/g, "-")}.json`));
       await mkdir(dirname(out), { recursive: true });
       await writeFile(out, json + "\n");
+      await writeFile(out.replace(/\.json$/, "") + ".md", md + "\n");
       console.log(md);
       console.log(`\nJSON: ${out}`);
     }
