@@ -23,12 +23,57 @@ pub struct GraphRecord {
 
 /// Nodes or edges of one file whose ids hash to one bucket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "T: Serialize",
+    deserialize = "T: Deserialize<'de> + Keyed"
+))]
 pub struct Bucket<T> {
     pub file_id: Id,
     /// `"n"` or `"e"`: part of the store key, so nodes and edges share one store.
     pub kind: String,
     pub bucket: u16,
+    /// Stored as an array: IndexedDB clones an array of records about twice as fast
+    /// as an object keyed by many uuids (BENCHMARKS.md, graph layout).
+    #[serde(with = "items_as_array")]
     pub items: BTreeMap<Id, T>,
+}
+
+/// What bucket items are keyed by.
+pub trait Keyed {
+    fn key(&self) -> Id;
+}
+
+impl Keyed for Node {
+    fn key(&self) -> Id {
+        self.id
+    }
+}
+
+impl Keyed for Edge {
+    fn key(&self) -> Id {
+        self.id
+    }
+}
+
+mod items_as_array {
+    use super::Keyed;
+    use crate::ids::Id;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        items: &BTreeMap<Id, T>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(items.values())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de> + Keyed>(
+        d: D,
+    ) -> Result<BTreeMap<Id, T>, D::Error> {
+        let items = Vec::<T>::deserialize(d)?;
+        Ok(items.into_iter().map(|t| (t.key(), t)).collect())
+    }
 }
 
 impl<T> Bucket<T> {

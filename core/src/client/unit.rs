@@ -80,7 +80,7 @@ mod tests {
         let id = Id::from_u128(42);
         for u in [
             Unit::Project(id),
-            Unit::NodeBucket(id, 63),
+            Unit::NodeBucket(id, 255),
             Unit::EdgeBucket(id, 0),
             Unit::Render(id),
         ] {
@@ -90,7 +90,7 @@ mod tests {
             "",
             "project",
             "project/x",
-            "nodes/00000000-0000-0000-0000-00000000002a/64",
+            "nodes/00000000-0000-0000-0000-00000000002a/256",
             "project/00000000-0000-0000-0000-00000000002a/1",
         ] {
             assert_eq!(Unit::parse(bad), None, "{bad}");

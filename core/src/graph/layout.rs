@@ -1,6 +1,9 @@
 //! How the client stores a graph: nodes and edges hashed by id into a fixed number of
-//! bucket records per file, so loading a 10,000-node graph reads a few dozen records and
-//! moving one node rewrites one small record (BENCHMARKS.md, "graph layout").
+//! bucket records per file, so loading a 10,000-node graph reads a few hundred records
+//! in one range scan and moving one node rewrites one ~10 KB record (BENCHMARKS.md,
+//! "graph layout": 256 buckets with array items loaded a 10k-node graph 2-3x slower than
+//! one big record and 5x faster than a record per node, and moved a node 25-40x faster
+//! than the big record and within 1.3-1.5x of a record per node).
 //!
 //! An op batch needs only some buckets; `needs` says which, and a test checks that
 //! applying a batch to just those buckets changes them exactly as applying it to the
@@ -11,7 +14,7 @@ use crate::ids::Id;
 use std::collections::BTreeSet;
 
 /// Buckets per file, for nodes and for edges each. Chosen by the graph-layout benchmark.
-pub const BUCKETS: u16 = 64;
+pub const BUCKETS: u16 = 256;
 
 /// FNV-1a of the id's bytes: stable across platforms and versions, unlike std's hasher.
 pub fn bucket_of(id: &Id) -> u16 {
