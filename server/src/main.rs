@@ -115,7 +115,7 @@ async fn open(url: Option<String>) -> Result<Db, AnyError> {
 /// Opens the database with the current schema, refusing a legacy one.
 async fn open_migrated(url: Option<String>) -> Result<Db, AnyError> {
     let db = open(url).await?;
-    if legacy::is_unmigrated_legacy(&db).await? {
+    if legacy::needs_migration(&db).await? {
         return Err(
             "this database is in the legacy layout: run `studio-server migrate-legacy` first"
                 .into(),

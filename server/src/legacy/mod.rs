@@ -39,3 +39,8 @@ pub async fn column_exists(db: &Db, table: &str, column: &str) -> DbResult<bool>
 pub async fn is_unmigrated_legacy(db: &Db) -> DbResult<bool> {
     column_exists(db, "canvas_graphs", "chain_id").await
 }
+
+/// Whether `serve` must refuse this database: legacy data not (fully) migrated yet.
+pub async fn needs_migration(db: &Db) -> DbResult<bool> {
+    migrate::needs_migration(db).await
+}
