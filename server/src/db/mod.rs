@@ -166,13 +166,6 @@ impl Db {
         Ok(row)
     }
 
-    pub async fn fetch_all(&self, q: Query) -> DbResult<Vec<Row>> {
-        let mut tx = self.read().await?;
-        let rows = tx.fetch_all(q).await?;
-        tx.commit().await?;
-        Ok(rows)
-    }
-
     pub async fn close(&self) {
         match &self.pool {
             Pool::Sqlite(p) => p.close().await,
@@ -288,3 +281,6 @@ impl Tx {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod schema_tests;

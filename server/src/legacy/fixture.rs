@@ -444,7 +444,7 @@ pub async fn generate(db: &Db, renders: usize, seed: u64) -> DbResult<Planted> {
 
     // graphs: one or two per chain, orphans, malformed ones
     let mut rows = Vec::new();
-    let mut graph = |rng: &mut Rng, chain: Uuid, project: Uuid, k: u64, broken: bool| -> Vec<V> {
+    let graph = |rng: &mut Rng, chain: Uuid, project: Uuid, k: u64, broken: bool| -> Vec<V> {
         let n = k % 9;
         let nodes: Vec<Value> = (0..n)
             .map(|i| json!({"id": format!("node-{i}"), "type": "imageNode", "position": {"x": i * 220, "y": (i % 3) * 160},
@@ -453,7 +453,7 @@ pub async fn generate(db: &Db, renders: usize, seed: u64) -> DbResult<Planted> {
         let mut edges: Vec<Value> = (1..n)
             .map(|i| json!({"id": format!("e{i}"), "source": format!("node-{}", i - 1), "target": format!("node-{i}"), "sourceHandle": "out", "targetHandle": null}))
             .collect();
-        if k % 4 == 0 {
+        if k.is_multiple_of(4) {
             edges.push(json!({"id": "dangling", "source": "node-0", "target": "node-99"}));
         }
         vec![
@@ -471,7 +471,7 @@ pub async fn generate(db: &Db, renders: usize, seed: u64) -> DbResult<Planted> {
             } else {
                 J::Json(Value::Array(edges))
             }),
-            V::J(J::Json(if k % 5 == 0 {
+            V::J(J::Json(if k.is_multiple_of(5) {
                 Value::Null
             } else {
                 json!({"x": 10, "y": -20, "zoom": 0.8})
@@ -486,13 +486,11 @@ pub async fn generate(db: &Db, renders: usize, seed: u64) -> DbResult<Planted> {
         if j % 3 == 2 {
             continue;
         }
-        let copies = if j % 10 == 0 { 2 } else { 1 };
+        let copies = if j.is_multiple_of(10) { 2 } else { 1 };
         for c in 0..copies {
             let broken = j % 50 == 1;
             rows.push(graph(&mut rng, *cid, *pid, j + c, broken));
-            if !exists {
-                planted.canvas_graphs_project_missing += 1;
-            } else if !project_ok(*pid) {
+            if !exists || !project_ok(*pid) {
                 planted.canvas_graphs_project_missing += 1;
             } else if broken {
                 planted.canvas_graphs_malformed += 1;

@@ -19,7 +19,7 @@
 
 use super::report::Report;
 use crate::changelog::{self, Audience, Entry};
-use crate::db::{Backend, Db, DbError, DbResult, Query, Row, Tx};
+use crate::db::{Backend, Db, DbError, DbResult, Query, Row};
 use crate::store;
 use crate::store::canvas::GraphRow;
 use serde_json::{json, Map, Value};

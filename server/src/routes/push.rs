@@ -58,6 +58,13 @@ pub async fn push(
             format!("more than {MUTATIONS_PER_PUSH_MAX} in one push"),
         )));
     }
+    if req.mutations.iter().any(|m| m.seq == 0) {
+        // last_seq starts at 0, so a seq 0 would look already processed and vanish.
+        return Err(ApiError::Validation(CoreError::validation(
+            "mutations.seq",
+            "seqs start at 1",
+        )));
+    }
     let response = push_batch(&state, user, platform, req).await?;
     Ok(Json(response))
 }

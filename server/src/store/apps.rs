@@ -40,16 +40,6 @@ pub async fn get_tool(tx: &mut Tx, id: Id) -> DbResult<Option<Tool>> {
     .transpose()
 }
 
-pub async fn all_tools(tx: &mut Tx) -> DbResult<Vec<Tool>> {
-    tx.fetch_all(Query::new(format!(
-        "SELECT {TOOL_COLUMNS} FROM tools ORDER BY slug"
-    )))
-    .await?
-    .iter()
-    .map(tool_from_row)
-    .collect()
-}
-
 /// The catalog version a tool row came from, if the tool is there.
 pub async fn tool_catalog_version(tx: &mut Tx, slug: &str) -> DbResult<Option<i64>> {
     tx.fetch_optional(Query::new("SELECT catalog_version FROM tools WHERE slug = $1").bind(slug))

@@ -37,19 +37,6 @@ pub async fn get_file(tx: &mut Tx, id: Id) -> DbResult<Option<CanvasFile>> {
     .transpose()
 }
 
-pub async fn files_of_project(tx: &mut Tx, project_id: Id) -> DbResult<Vec<CanvasFile>> {
-    tx.fetch_all(
-        Query::new(format!(
-            "SELECT {FILE_COLUMNS} FROM canvas_files WHERE project_id = $1"
-        ))
-        .bind(project_id),
-    )
-    .await?
-    .iter()
-    .map(file_from_row)
-    .collect()
-}
-
 pub async fn insert_file(tx: &mut Tx, f: &CanvasFile) -> DbResult<()> {
     tx.execute(
         Query::new(format!(

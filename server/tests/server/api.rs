@@ -163,6 +163,16 @@ async fn bad_input(b: common::Backend) {
         )
         .await;
     assert_error(st, &res, 422, "validation");
+    // Seqs start at 1.
+    let (st, res) = s
+        .push_raw(
+            &t,
+            "projects",
+            &json!({"client_id": id(), "mutations": [
+        {"seq": 0, "name": "project.create", "args": {"id": id(), "name": "x"}}]}),
+        )
+        .await;
+    assert_error(st, &res, 422, "validation");
     // Unknown platform; bad query strings; limits.
     let (st, res) = s
         .push_raw(&t, "games", &json!({"client_id": id(), "mutations": []}))

@@ -310,8 +310,7 @@ pub fn latest(changes: &[Value], id: Uuid) -> Option<Value> {
     let id = id.to_string();
     changes
         .iter()
-        .filter(|c| c["id"] == id.as_str())
-        .next_back()
+        .rfind(|c| c["id"] == id.as_str())
         .and_then(|c| {
             if c["deleted"].as_bool().unwrap_or(false) {
                 None
