@@ -137,7 +137,7 @@ pub struct Server {
     pub base: String,
     /// The dev user's token, printed by the first start.
     pub dev_token: String,
-    pub db: TestDb,
+    pub db: std::sync::Arc<TestDb>,
     child: Child,
     pub http: reqwest::Client,
     pub www: PathBuf,
@@ -156,6 +156,17 @@ impl Server {
     }
 
     pub async fn start_on(db: TestDb) -> Server {
+        Self::start_shared(std::sync::Arc::new(db)).await
+    }
+
+    /// Another server process on the same database (several servers may share one).
+    pub async fn another(&self) -> Server {
+        let mut s = Self::start_shared(self.db.clone()).await;
+        s.dev_token = self.dev_token.clone();
+        s
+    }
+
+    async fn start_shared(db: std::sync::Arc<TestDb>) -> Server {
         let www = db.dir.path().join("www");
         let pkg = db.dir.path().join("pkg");
         std::fs::create_dir_all(&www).unwrap();
@@ -204,6 +215,10 @@ impl Server {
                 .unwrap(),
             www,
         }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -6,6 +6,7 @@ mod common;
 mod api;
 mod apps;
 mod authz;
+mod concurrency;
 mod legacy;
 mod mutations;
 mod sync;
