@@ -11,7 +11,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use uuid::Uuid;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_studio-server");
+pub const BIN_BUILT: &str = env!("CARGO_BIN_EXE_studio-server");
+
+/// The binary under test: the one cargo built, or `STUDIO_SERVER_BIN` (e.g. a release
+/// build for the measurements).
+pub fn bin() -> String {
+    std::env::var("STUDIO_SERVER_BIN").unwrap_or_else(|_| BIN_BUILT.to_owned())
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Backend {
@@ -93,7 +99,7 @@ impl TestDb {
 
     /// Runs a CLI command of the server against this database.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
-        Command::new(BIN)
+        Command::new(bin())
             .args(args)
             .env("DATABASE_URL", &self.url)
             .env("STUDIO_DATA_DIR", self.dir.path().join(".data"))
@@ -177,7 +183,7 @@ impl Server {
         )
         .unwrap();
         std::fs::write(pkg.join("studio_store.js"), "export default 1;").unwrap();
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(bin())
             .args(["serve", "--addr", "127.0.0.1:0"])
             .env("DATABASE_URL", &db.url)
             .env("STUDIO_DATA_DIR", db.dir.path().join(".data"))

@@ -9,4 +9,5 @@ mod authz;
 mod concurrency;
 mod legacy;
 mod mutations;
+mod perf;
 mod sync;
