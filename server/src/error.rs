@@ -86,6 +86,18 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// What a panicking handler answers: a bug must not reach a client as a dropped
+/// connection or a stack trace.
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    let detail = ErrorDetail::new(ErrorCode::Internal, "internal server error");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        axum::Json(ErrorBody::from(detail)),
+    )
+        .into_response()
+}
+
 /// Why one mutation of a push was not applied: reported in its result, or (for a
 /// database failure) ending the batch with a 500.
 #[derive(Debug, thiserror::Error)]

@@ -147,7 +147,6 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
         }
         Command::Migrate => {
             let db = open_migrated(cli.database_url).await?;
-            catalog::load(&db).await?;
             db.close().await;
             eprintln!("schema up to date ({})", db.backend().as_str());
             Ok(())

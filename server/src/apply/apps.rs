@@ -7,7 +7,7 @@ use crate::error::{forbidden, not_found, validation, ApplyResult};
 use crate::store;
 use studio_core::build;
 use studio_core::ids::Id;
-use studio_core::model::{Project, ToolExecution, ToolSettingsTemplate};
+use studio_core::model::{Project, ToolExecution, ToolSettingsTemplate, ToolStatus};
 use studio_core::protocol::mutation::{ExecutionCreate, ExecutionReplay, TemplateUpsert};
 use studio_core::protocol::EntityKind;
 
@@ -39,6 +39,12 @@ pub async fn create_execution(tx: &mut Tx, ctx: &Ctx<'_>, a: ExecutionCreate) ->
     let Some(tool) = store::apps::get_tool(tx, a.tool_id).await? else {
         return Err(not_found("tool", a.tool_id));
     };
+    if tool.status == ToolStatus::Offline {
+        return Err(validation(
+            "tool_id",
+            format!("tool {} is offline", tool.slug),
+        ));
+    }
     if let Some(parent_id) = a.parent_execution_id {
         // A variation may vary any execution its user can read, of the same tool.
         let parent = match store::apps::get_execution(tx, parent_id).await? {

@@ -10,13 +10,10 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::rejection::PathRejection;
 use axum::extract::DefaultBodyLimit;
-use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use std::path::PathBuf;
 use studio_core::protocol::Platform;
-use studio_core::protocol::{ErrorBody, ErrorDetail};
-use studio_core::ErrorCode;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::ServeDir;
 
@@ -40,18 +37,8 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         // Bodies are read through `Bytes`, whose rejection past this limit is a 413.
         .layer(DefaultBodyLimit::max(studio_core::limits::BODY_MAX_BYTES))
         // A bug must not reach a client as a dropped connection or a stack trace.
-        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(CatchPanicLayer::custom(crate::error::panic_response))
         .with_state(state)
-}
-
-fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
-    tracing::error!("a request handler panicked");
-    let detail = ErrorDetail::new(ErrorCode::Internal, "internal server error");
-    (
-        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-        axum::Json(ErrorBody::from(detail)),
-    )
-        .into_response()
 }
 
 async fn api_not_found() -> ApiError {
