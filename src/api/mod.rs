@@ -1,0 +1,341 @@
+//! The JS surface: `StudioStore` and its namespaces, promise-based, typed in the
+//! generated `.d.ts`, throwing `StudioStoreError`s with a stable `code`.
+
+mod apps;
+mod canvas;
+pub mod inputs;
+mod projects;
+mod render;
+mod sync_api;
+mod ts;
+pub mod watch;
+
+pub use apps::Apps;
+pub use canvas::Canvas;
+pub use projects::Projects;
+pub use render::Render;
+pub use sync_api::Sync;
+
+use crate::error::{bad_input, Failure, Result};
+use crate::idb::codec::to_js;
+use crate::idb::txn::IdbTxn;
+use crate::idb::{open, schema};
+use crate::sync::tabs::{TabMessage, Tabs};
+use crate::sync::Syncer;
+use crate::util::now_ms;
+use indexed_db_futures::database::Database;
+use inputs::OpenOptions;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::rc::Rc;
+use studio_core::build::Ctx;
+use studio_core::client::engine::EditOutcome;
+use studio_core::client::{Engine, Topic};
+use studio_core::protocol::Mutation;
+use wasm_bindgen::prelude::*;
+use watch::{parse_topic, Origin, Watchers};
+
+/// State shared by the store and its namespaces.
+pub(crate) struct Inner {
+    pub name: String,
+    db: RefCell<Option<Database>>,
+    closed: Cell<bool>,
+    pub engine: Engine,
+    pub watchers: Rc<Watchers>,
+    pub tabs: RefCell<Option<Tabs>>,
+    pub syncer: RefCell<Option<Rc<Syncer>>>,
+}
+
+impl Inner {
+    pub fn db(&self) -> Result<Database> {
+        if self.closed.get() {
+            return Err(Failure::closed());
+        }
+        self.db.borrow().clone().ok_or_else(Failure::closed)
+    }
+
+    /// An optimistic edit: one transaction writes the new visible state and the outbox
+    /// entry; the promise resolves when it has committed.
+    pub async fn edit(&self, m: &Mutation) -> Result<EditOutcome> {
+        let db = self.db()?;
+        let user_id = self.syncer.borrow().as_ref().and_then(|s| s.user_id());
+        let ctx = Ctx {
+            user_id,
+            now: now_ms(),
+        };
+        let mut txn = IdbTxn::begin(&db)?;
+        let out = self.engine.edit(&mut txn, m, ctx).await?;
+        txn.commit().await?;
+        self.announce(&out.topics, Origin::Local);
+        if let Some(tabs) = self.tabs.borrow().as_ref() {
+            if out.seq.is_some() {
+                tabs.send(&TabMessage::OutboxGrew);
+            }
+        }
+        if let Some(s) = self.syncer.borrow().as_ref() {
+            s.outbox_grew();
+        }
+        Ok(out)
+    }
+
+    /// Tells this tab's watchers and the other tabs what changed.
+    pub fn announce(&self, topics: &BTreeSet<Topic>, origin: Origin) {
+        self.watchers.notify(topics, origin);
+        if origin != Origin::Tab {
+            if let Some(tabs) = self.tabs.borrow().as_ref() {
+                tabs.changed(topics, origin == Origin::Remote);
+            }
+        }
+    }
+
+    fn close(&self) {
+        self.closed.set(true);
+        if let Some(db) = self.db.borrow_mut().take() {
+            db.close();
+        }
+        if let Some(s) = self.syncer.borrow_mut().take() {
+            s.stop();
+        }
+        self.tabs.borrow_mut().take();
+        self.watchers.clear();
+    }
+}
+
+/// Runs an async body as a JS promise, turning failures into thrown errors.
+pub(crate) fn promise<F>(body: F) -> js_sys::Promise
+where
+    F: Future<Output = Result<JsValue>> + 'static,
+{
+    wasm_bindgen_futures::future_to_promise(async move { body.await.map_err(JsValue::from) })
+}
+
+/// Parses a JS argument; a wrong shape is a `validation` error naming what was wrong.
+pub(crate) fn arg<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<T> {
+    if value.is_undefined() {
+        return Err(Failure::validation(what, "is required"));
+    }
+    let text = crate::idb::codec::json_text(&value)
+        .ok_or_else(|| Failure::validation(what, "must be plain JSON data"))?;
+    serde_json::from_str(&text).map_err(|e| bad_input(what, e))
+}
+
+pub(crate) fn id_arg(what: &str, value: JsValue) -> Result<studio_core::Id> {
+    let text = value
+        .as_string()
+        .ok_or_else(|| Failure::validation(what, "must be a UUID string"))?;
+    text.parse()
+        .map_err(|_| Failure::validation(what, format!("{text:?} is not a UUID")))
+}
+
+pub(crate) fn out<T: Serialize>(value: &T) -> Result<JsValue> {
+    Ok(to_js(value)?)
+}
+
+/// The store. `StudioStore.open({ name, serverUrl?, token? })`.
+#[wasm_bindgen]
+pub struct StudioStore {
+    inner: Rc<Inner>,
+}
+
+#[wasm_bindgen]
+impl StudioStore {
+    /// Opens (creating or upgrading) the store's database. With a `serverUrl`, the store
+    /// syncs with that server; without, it is local only.
+    #[wasm_bindgen(unchecked_return_type = "Promise<StudioStore>")]
+    pub fn open(
+        #[wasm_bindgen(unchecked_param_type = "OpenOptions")] options: JsValue,
+    ) -> js_sys::Promise {
+        promise(async move {
+            let opts: OpenOptions = arg("options", options)?;
+            if opts.name.trim().is_empty() || opts.name.len() > 200 {
+                return Err(Failure::validation("name", "must be 1 to 200 characters"));
+            }
+            let db = open::open(&opts.name, opts.blocked_timeout_ms.unwrap_or(3_000)).await?;
+            let meta = open::prepare(&db).await?;
+            let sync_enabled = opts.server_url.is_some();
+            let inner = Rc::new(Inner {
+                name: opts.name.clone(),
+                db: RefCell::new(Some(db.clone())),
+                closed: Cell::new(false),
+                engine: Engine { sync: sync_enabled },
+                watchers: Rc::new(Watchers::default()),
+                tabs: RefCell::new(None),
+                syncer: RefCell::new(None),
+            });
+            watch_version_changes(&inner, &db);
+            let weak = Rc::downgrade(&inner);
+            let tabs = Tabs::join(&opts.name, move |msg| {
+                let Some(inner) = weak.upgrade() else { return };
+                match msg {
+                    TabMessage::Changed { topics, .. } => inner
+                        .watchers
+                        .notify(&topics.into_iter().collect(), Origin::Tab),
+                    TabMessage::OutboxGrew => {
+                        if let Some(s) = inner.syncer.borrow().as_ref() {
+                            s.outbox_grew();
+                        }
+                    }
+                    TabMessage::Status { status } => {
+                        if let Some(s) = inner.syncer.borrow().as_ref() {
+                            s.status_from_tab(status);
+                        }
+                    }
+                }
+            });
+            *inner.tabs.borrow_mut() = tabs;
+            if let Some(url) = opts.server_url {
+                let syncer = Syncer::start(
+                    &inner,
+                    url,
+                    opts.token.unwrap_or_default(),
+                    meta.client_id,
+                    opts.auto_sync.unwrap_or(true),
+                    opts.sync_interval_ms.unwrap_or(2_000),
+                )?;
+                *inner.syncer.borrow_mut() = Some(syncer);
+            }
+            Ok(StudioStore { inner }.into())
+        })
+    }
+
+    /// The database name this store was opened with.
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name.clone()
+    }
+
+    /// The schema version of the database.
+    #[wasm_bindgen(getter, js_name = schemaVersion)]
+    pub fn schema_version(&self) -> u32 {
+        schema::CURRENT.number()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn projects(&self) -> Projects {
+        Projects::new(self.inner.clone())
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn canvas(&self) -> Canvas {
+        Canvas::new(self.inner.clone())
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn apps(&self) -> Apps {
+        Apps::new(self.inner.clone())
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn render(&self) -> Render {
+        Render::new(self.inner.clone())
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn sync(&self) -> Sync {
+        Sync::new(self.inner.clone())
+    }
+
+    /// Calls `callback(event)` whenever something under the topic changes: a local edit,
+    /// another tab's edit, or a pulled change. Returns the function that unsubscribes.
+    /// Topics: `projects`, `tools` (no id); `project`, `files`, `chains` (project id);
+    /// `canvas` (file id); `executions`, `templates` (tool id or slug); `execution`
+    /// (execution id); `renders` (chain id).
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn watch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "WatchTopic")] topic: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Id | null")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "(event: WatchEvent) => void")]
+        callback: js_sys::Function,
+    ) -> std::result::Result<js_sys::Function, JsValue> {
+        let name = topic
+            .as_string()
+            .ok_or_else(|| JsValue::from(Failure::validation("topic", "must be a string")))?;
+        let id = if id.is_null() || id.is_undefined() {
+            None
+        } else {
+            let text = id.as_string().unwrap_or_default();
+            let parsed = text.parse().ok().or_else(|| {
+                // Tools may be named by slug.
+                (name == "executions" || name == "templates")
+                    .then(|| studio_core::ids::tool_id_for(&text))
+            });
+            Some(parsed.ok_or_else(|| {
+                JsValue::from(Failure::validation("id", format!("{text:?} is not a UUID")))
+            }))
+            .transpose()?
+        };
+        let t = parse_topic(&name, id).ok_or_else(|| {
+            JsValue::from(Failure::validation(
+                "topic",
+                format!("unknown topic {name:?} or missing id"),
+            ))
+        })?;
+        if self.inner.closed.get() {
+            return Err(Failure::closed().into());
+        }
+        let sub = self.inner.watchers.add(t, callback);
+        let watchers = Rc::downgrade(&self.inner.watchers);
+        let unsubscribe = Closure::once_into_js(move || {
+            if let Some(w) = watchers.upgrade() {
+                w.remove(&t, sub);
+            }
+        });
+        Ok(unsubscribe.unchecked_into())
+    }
+
+    /// Calls `callback(status)` on every sync status change; returns the unsubscribe function.
+    #[wasm_bindgen(js_name = onSyncStatus, unchecked_return_type = "() => void")]
+    pub fn on_sync_status(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(status: SyncStatus) => void")]
+        callback: js_sys::Function,
+    ) -> js_sys::Function {
+        self.sync().on_status(callback)
+    }
+
+    /// Calls `callback(rejection)` when the server rejects a mutation (its effect is
+    /// gone from the visible state by then); returns the unsubscribe function.
+    #[wasm_bindgen(js_name = onRejected, unchecked_return_type = "() => void")]
+    pub fn on_rejected(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(rejection: Rejection) => void")]
+        callback: js_sys::Function,
+    ) -> js_sys::Function {
+        self.sync().on_rejected(callback)
+    }
+
+    /// Closes the database; later calls fail with `closed`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn close(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            inner.close();
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}
+
+/// Another tab wants a newer schema: let go at once so its upgrade is not blocked; this
+/// store then fails with `closed`.
+fn watch_version_changes(inner: &Rc<Inner>, db: &Database) {
+    let Ok(mut listener) = db.version_changes() else {
+        return;
+    };
+    let weak = Rc::downgrade(inner);
+    wasm_bindgen_futures::spawn_local(async move {
+        if listener.recv().await.is_some() {
+            if let Some(inner) = weak.upgrade() {
+                inner.close();
+            }
+        }
+    });
+}
+
+/// A stand-in for ids the caller left out.
+pub(crate) fn id_or_new(id: Option<studio_core::Id>) -> studio_core::Id {
+    id.unwrap_or_else(studio_core::ids::new_id)
+}

@@ -1,0 +1,78 @@
+//! `store.sync`: status, `now()`, subscriptions.
+
+use super::Inner;
+use crate::error::Failure;
+use crate::sync::status::SyncStatus;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+pub struct Sync {
+    inner: Rc<Inner>,
+}
+
+impl Sync {
+    pub(crate) fn new(inner: Rc<Inner>) -> Self {
+        Sync { inner }
+    }
+
+    pub(crate) fn on_status(&self, callback: js_sys::Function) -> js_sys::Function {
+        self.subscribe(callback, true)
+    }
+
+    pub(crate) fn on_rejected(&self, callback: js_sys::Function) -> js_sys::Function {
+        self.subscribe(callback, false)
+    }
+
+    fn subscribe(&self, callback: js_sys::Function, status: bool) -> js_sys::Function {
+        let syncer = self.inner.syncer.borrow().clone();
+        let Some(syncer) = syncer else {
+            if status {
+                let _ = callback.call1(
+                    &JsValue::NULL,
+                    &crate::idb::codec::to_js(&SyncStatus::initial(false)).unwrap_or(JsValue::NULL),
+                );
+            }
+            return Closure::once_into_js(|| {}).unchecked_into();
+        };
+        let id = if status {
+            syncer.subscribe_status(callback)
+        } else {
+            syncer.subscribe_rejected(callback)
+        };
+        let weak = Rc::downgrade(&syncer);
+        Closure::once_into_js(move || {
+            if let Some(s) = weak.upgrade() {
+                s.unsubscribe(id);
+            }
+        })
+        .unchecked_into()
+    }
+}
+
+#[wasm_bindgen]
+impl Sync {
+    /// offline / syncing / synced / error, and the pending count.
+    #[wasm_bindgen(unchecked_return_type = "SyncStatus")]
+    pub fn status(&self) -> JsValue {
+        let s = self
+            .inner
+            .syncer
+            .borrow()
+            .as_ref()
+            .map_or_else(|| SyncStatus::initial(false), |s| s.status());
+        crate::idb::codec::to_js(&s).unwrap_or(JsValue::NULL)
+    }
+
+    /// Pushes what is pending and pulls everything new; resolves with the status when
+    /// this round is done, rejects with its error (`network`, `unauthorized`, ...).
+    #[wasm_bindgen(unchecked_return_type = "Promise<SyncStatus>")]
+    pub fn now(&self) -> js_sys::Promise {
+        match self.inner.syncer.borrow().as_ref() {
+            Some(s) => s.now(),
+            None => js_sys::Promise::reject(
+                &Failure::validation("serverUrl", "this store has no server to sync with").into(),
+            ),
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! TypeScript declarations the generated types refer to but Rust cannot derive.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS: &'static str = r#"
+/** A UUID string; every id is generated on the client. */
+export type Id = string;
+/** Milliseconds since the Unix epoch. */
+export type Millis = number;
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** What `watch` listens to. */
+export type WatchTopic =
+  | "projects" | "project" | "files" | "canvas" | "executions" | "execution"
+  | "templates" | "tools" | "chains" | "renders";
+
+/** Passed to a `watch` callback. `origin`: this tab, another tab, or the server. */
+export interface WatchEvent { topic: WatchTopic; id: Id | null; origin: "local" | "tab" | "remote" }
+
+export type SyncState = "local" | "offline" | "syncing" | "synced" | "error";
+
+export interface SyncStatus {
+  state: SyncState;
+  /** Mutations not yet answered by the server. */
+  pending: number;
+  /** The last error's code and message, in state "error" (and "offline" when known). */
+  error: { code: string; message: string } | null;
+  /** Whether this tab is the one that syncs (Web Locks). */
+  leader: boolean;
+  /** Changes received in the current pull, for a long first sync. */
+  pulled: number;
+  lastSyncedAt: Millis | null;
+}
+
+/** A mutation the server rejected: its effect is gone from the visible state. */
+export interface Rejection { seq: number; name: string; args: JsonValue; code: string; message: string }
+
+/** Errors thrown by the store: a JS Error with a stable `code`. */
+export interface StudioStoreError extends Error {
+  code: "validation" | "malformed" | "not_found" | "slug_taken" | "conflict" | "seq_gap"
+    | "unauthorized" | "forbidden" | "payload_too_large" | "storage" | "quota_exceeded"
+    | "version_blocked" | "closed" | "network" | "server" | "internal";
+  details?: JsonValue;
+}
+"#;

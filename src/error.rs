@@ -1,0 +1,115 @@
+//! Errors as JavaScript sees them: an `Error` whose `code` is one of the stable codes
+//! of `studio_core::ErrorCode`, with a message for people and `details` where known.
+//! Every failure of the store reaches JS this way; nothing panics across the boundary.
+
+use studio_core::client::engine::EngineError;
+pub use studio_core::client::store::StoreError;
+use studio_core::{CoreError, ErrorCode};
+use wasm_bindgen::{JsCast, JsValue};
+
+pub fn internal(message: impl Into<String>) -> StoreError {
+    StoreError::new(ErrorCode::Internal, message)
+}
+
+/// A stored document that does not decode: storage, not the caller's fault.
+pub fn damaged(message: impl Into<String>) -> StoreError {
+    StoreError::new(ErrorCode::Storage, message)
+}
+
+/// An IndexedDB failure, by the DOMException name behind it.
+pub fn idb(e: indexed_db_futures::error::Error) -> StoreError {
+    let text = e.to_string();
+    let code = if text.contains("QuotaExceeded") {
+        ErrorCode::QuotaExceeded
+    } else if text.contains("InvalidStateError")
+        || text.contains("closing")
+        || text.contains("closed")
+    {
+        ErrorCode::Closed
+    } else if text.contains("VersionError") {
+        ErrorCode::VersionBlocked
+    } else {
+        ErrorCode::Storage
+    };
+    StoreError::new(code, format!("IndexedDB: {text}"))
+}
+
+/// What the JS surface throws.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub code: ErrorCode,
+    pub message: String,
+    pub details: Option<serde_json::Value>,
+}
+
+pub type Result<T, E = Failure> = std::result::Result<T, E>;
+
+impl Failure {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        CoreError::validation(field, message).into()
+    }
+
+    pub fn closed() -> Self {
+        Failure::new(ErrorCode::Closed, "the store is closed")
+    }
+}
+
+impl From<CoreError> for Failure {
+    fn from(e: CoreError) -> Self {
+        Failure {
+            code: e.code(),
+            message: e.to_string(),
+            details: e.details(),
+        }
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure {
+            code: e.code,
+            message: e.message,
+            details: None,
+        }
+    }
+}
+
+impl From<EngineError> for Failure {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Rejected(e) => e.into(),
+            EngineError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<Failure> for JsValue {
+    fn from(f: Failure) -> JsValue {
+        let err = js_sys::Error::new(&f.message);
+        err.set_name("StudioStoreError");
+        let obj: &js_sys::Object = err.unchecked_ref();
+        let _ = js_sys::Reflect::set(obj, &"code".into(), &f.code.as_str().into());
+        if let Some(v) = f
+            .details
+            .as_ref()
+            .and_then(|d| crate::idb::codec::to_js(d).ok())
+        {
+            let _ = js_sys::Reflect::set(obj, &"details".into(), &v);
+        }
+        err.into()
+    }
+}
+
+/// A value from JS that does not have the expected shape: a validation error that
+/// says where serde stopped.
+pub fn bad_input(what: &str, e: impl std::fmt::Display) -> Failure {
+    Failure::validation(what, e.to_string())
+}

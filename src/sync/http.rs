@@ -1,0 +1,144 @@
+//! The server's per-platform endpoints, over fetch.
+
+use crate::util::{race, sleep};
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
+use studio_core::protocol::push::SeqGapDetails;
+use studio_core::protocol::{ErrorBody, Platform, PullResponse, PushRequest, PushResponse};
+use studio_core::{ErrorCode, Id};
+
+/// How long one request may take before it counts as lost.
+const TIMEOUT_MS: u32 = 20_000;
+
+/// A failed exchange, classified for the sync loop.
+#[derive(Debug, Clone)]
+pub enum HttpError {
+    /// No answer (offline, refused, timed out): retry with backoff.
+    Network(String),
+    /// The server answered with an error body.
+    Status {
+        status: u16,
+        code: ErrorCode,
+        message: String,
+        last_seq: Option<u64>,
+    },
+}
+
+impl HttpError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            HttpError::Network(_) => ErrorCode::Network,
+            HttpError::Status { code, .. } => *code,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            HttpError::Network(m) => m.clone(),
+            HttpError::Status { message, .. } => message.clone(),
+        }
+    }
+}
+
+pub struct Server {
+    base: String,
+    token: String,
+}
+
+impl Server {
+    pub fn new(base: &str, token: &str) -> Self {
+        Server {
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+        }
+    }
+
+    pub async fn push(
+        &self,
+        platform: Platform,
+        body: &PushRequest,
+    ) -> Result<PushResponse, HttpError> {
+        let url = format!("{}/api/{}/push", self.base, platform.as_str());
+        let req = Request::post(&url)
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .json(body)
+            .map_err(|e| HttpError::Network(e.to_string()))?;
+        self.exchange(req).await
+    }
+
+    pub async fn pull(
+        &self,
+        platform: Platform,
+        client_id: Id,
+        cursor: u64,
+        limit: u32,
+    ) -> Result<PullResponse, HttpError> {
+        let url = format!(
+            "{}/api/{}/pull?client_id={client_id}&cursor={cursor}&limit={limit}",
+            self.base,
+            platform.as_str()
+        );
+        let req = Request::get(&url)
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .build()
+            .map_err(|e| HttpError::Network(e.to_string()))?;
+        self.exchange(req).await
+    }
+
+    async fn exchange<T: DeserializeOwned>(&self, req: Request) -> Result<T, HttpError> {
+        let sent = async { req.send().await };
+        let resp = match race(sent, sleep(TIMEOUT_MS)).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => return Err(HttpError::Network(e.to_string())),
+            Err(()) => {
+                return Err(HttpError::Network(
+                    "the server did not answer in time".into(),
+                ))
+            }
+        };
+        read(resp).await
+    }
+}
+
+async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, HttpError> {
+    let status = resp.status();
+    let text = resp
+        .text()
+        .await
+        .map_err(|e| HttpError::Network(e.to_string()))?;
+    if (200..300).contains(&status) {
+        return serde_json::from_str(&text).map_err(|e| HttpError::Status {
+            status,
+            code: ErrorCode::Malformed,
+            message: format!("the server's answer is malformed: {e}"),
+            last_seq: None,
+        });
+    }
+    let body: Option<ErrorBody> = serde_json::from_str(&text).ok();
+    let (code, message, details) = match body {
+        Some(b) => (b.error.code, b.error.message, b.error.details),
+        None => (
+            if status >= 500 {
+                ErrorCode::Server
+            } else {
+                ErrorCode::Malformed
+            },
+            format!("HTTP {status}"),
+            None,
+        ),
+    };
+    let last_seq = details
+        .and_then(|d| serde_json::from_value::<SeqGapDetails>(d).ok())
+        .map(|d| d.last_seq);
+    let code = if status >= 500 {
+        ErrorCode::Server
+    } else {
+        code
+    };
+    Err(HttpError::Status {
+        status,
+        code,
+        message,
+        last_seq,
+    })
+}

@@ -1,0 +1,454 @@
+//! Sync with the server: push the outbox in bounded batches, pull every platform by
+//! cursor with paging, retry with backoff and jitter, pause while offline. One tab per
+//! database syncs (Web Locks); the others hear its status and changes over the tab
+//! channel.
+
+pub mod http;
+pub mod lock;
+pub mod status;
+pub mod tabs;
+
+use crate::api::watch::Origin;
+use crate::api::Inner;
+use crate::error::Failure;
+use crate::idb::read;
+use crate::idb::txn::IdbTxn;
+use crate::util::{now_ms, race, sleep};
+use http::{HttpError, Server};
+use js_sys::Function;
+use lock::Leadership;
+use serde::Serialize;
+use status::{StatusError, SyncState, SyncStatus};
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use studio_core::client::engine::Rejection;
+use studio_core::protocol::{Platform, PushRequest};
+use studio_core::{ErrorCode, Id};
+use tabs::TabMessage;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Mutations per push request.
+const PUSH_BATCH: usize = 100;
+/// Changes per pull page.
+const PULL_LIMIT: u32 = 500;
+const BACKOFF_MIN_MS: f64 = 500.0;
+const BACKOFF_MAX_MS: f64 = 30_000.0;
+
+#[derive(Serialize)]
+struct RejectionEvent<'a> {
+    seq: u64,
+    name: &'a str,
+    args: serde_json::Value,
+    code: &'a str,
+    message: &'a str,
+}
+
+/// An event listener on the global scope, kept to remove it on stop.
+type Listener = (String, Closure<dyn FnMut(JsValue)>);
+
+/// A `sync.now()` waiting for the end of a round.
+type Waiter = (Function, Function);
+
+pub struct Syncer {
+    inner: Weak<Inner>,
+    server: Server,
+    client_id: Id,
+    auto: Cell<bool>,
+    interval_ms: u32,
+    status: RefCell<SyncStatus>,
+    status_subs: RefCell<Vec<(u32, Function)>>,
+    rejected_subs: RefCell<Vec<(u32, Function)>>,
+    next_sub: Cell<u32>,
+    /// Resolves the loop's wait: an edit, `online`, or `sync.now()`.
+    wake: RefCell<Option<Function>>,
+    waiters: RefCell<Vec<Waiter>>,
+    stopped: Cell<bool>,
+    leadership: RefCell<Option<Leadership>>,
+    listeners: RefCell<Vec<Listener>>,
+}
+
+impl Syncer {
+    pub(crate) fn start(
+        inner: &Rc<Inner>,
+        url: String,
+        token: String,
+        client_id: Id,
+        auto: bool,
+        interval_ms: u32,
+    ) -> Result<Rc<Syncer>, Failure> {
+        if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/')) {
+            return Err(Failure::validation("serverUrl", "must be an http(s) URL"));
+        }
+        let syncer = Rc::new(Syncer {
+            inner: Rc::downgrade(inner),
+            server: Server::new(&url, &token),
+            client_id,
+            auto: Cell::new(auto),
+            interval_ms: interval_ms.max(50),
+            status: RefCell::new(SyncStatus::initial(true)),
+            status_subs: RefCell::new(Vec::new()),
+            rejected_subs: RefCell::new(Vec::new()),
+            next_sub: Cell::new(0),
+            wake: RefCell::new(None),
+            waiters: RefCell::new(Vec::new()),
+            stopped: Cell::new(false),
+            leadership: RefCell::new(None),
+            listeners: RefCell::new(Vec::new()),
+        });
+        syncer.listen_online();
+        let weak = Rc::downgrade(&syncer);
+        let leadership = Leadership::request(&inner.name, move || {
+            if let Some(s) = weak.upgrade() {
+                s.update(|st| st.leader = true);
+                wasm_bindgen_futures::spawn_local(Syncer::run(s));
+            }
+        });
+        *syncer.leadership.borrow_mut() = Some(leadership);
+        Ok(syncer)
+    }
+
+    /// The signed-in user, once known (not yet told by the server).
+    pub fn user_id(&self) -> Option<Id> {
+        None
+    }
+
+    pub fn stop(&self) {
+        self.stopped.set(true);
+        self.leadership.borrow_mut().take();
+        for (event, handler) in self.listeners.borrow_mut().drain(..) {
+            let target: web_sys::EventTarget = js_sys::global().unchecked_into();
+            let _ = target
+                .remove_event_listener_with_callback(&event, handler.as_ref().unchecked_ref());
+        }
+        self.wake_up();
+        for (_, reject) in self.waiters.borrow_mut().drain(..) {
+            let _ = reject.call1(&JsValue::NULL, &JsValue::from(Failure::closed()));
+        }
+    }
+
+    pub fn status(&self) -> SyncStatus {
+        self.status.borrow().clone()
+    }
+
+    /// The outbox grew (here or in another tab): push soon.
+    pub fn outbox_grew(&self) {
+        self.update(|s| s.pending += 1);
+        self.wake_up();
+    }
+
+    /// Status as the syncing tab reports it, for a tab that does not sync.
+    pub fn status_from_tab(&self, status: serde_json::Value) {
+        if self.status.borrow().leader {
+            return;
+        }
+        if let Ok(mut s) = serde_json::from_value::<SyncStatus>(status) {
+            s.leader = false;
+            let round = s.round;
+            *self.status.borrow_mut() = s;
+            self.emit_status();
+            if round > 0 {
+                self.settle_waiters(Ok(()));
+            }
+        }
+    }
+
+    /// Runs a round now (or asks the syncing tab to); resolves when it is done.
+    pub fn now(self: &Rc<Self>) -> js_sys::Promise {
+        let me = self.clone();
+        js_sys::Promise::new(&mut |resolve, reject| {
+            if me.stopped.get() {
+                let _ = reject.call1(&JsValue::NULL, &JsValue::from(Failure::closed()));
+                return;
+            }
+            me.waiters.borrow_mut().push((resolve, reject));
+            me.auto.set(
+                me.auto.get()
+                    || me
+                        .status
+                        .borrow()
+                        .error
+                        .as_ref()
+                        .is_some_and(|e| e.code == "unauthorized"),
+            );
+            if me.status.borrow().leader {
+                me.wake_up();
+            } else if let Some(inner) = me.inner.upgrade() {
+                if let Some(tabs) = inner.tabs.borrow().as_ref() {
+                    tabs.send(&TabMessage::OutboxGrew);
+                }
+            }
+        })
+    }
+
+    pub fn subscribe_status(&self, f: Function) -> u32 {
+        let id = self.next_sub.get() + 1;
+        self.next_sub.set(id);
+        let _ = f.call1(&JsValue::NULL, &status_js(&self.status.borrow()));
+        self.status_subs.borrow_mut().push((id, f));
+        id
+    }
+
+    pub fn subscribe_rejected(&self, f: Function) -> u32 {
+        let id = self.next_sub.get() + 1;
+        self.next_sub.set(id);
+        self.rejected_subs.borrow_mut().push((id, f));
+        id
+    }
+
+    pub fn unsubscribe(&self, id: u32) {
+        self.status_subs.borrow_mut().retain(|(i, _)| *i != id);
+        self.rejected_subs.borrow_mut().retain(|(i, _)| *i != id);
+    }
+
+    fn update(&self, f: impl FnOnce(&mut SyncStatus)) {
+        let before = self.status.borrow().clone();
+        f(&mut self.status.borrow_mut());
+        if *self.status.borrow() != before {
+            self.emit_status();
+            if self.status.borrow().leader {
+                if let Some(inner) = self.inner.upgrade() {
+                    if let Some(tabs) = inner.tabs.borrow().as_ref() {
+                        tabs.send(&TabMessage::Status {
+                            status: tabs::status_value(&*self.status.borrow()),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn emit_status(&self) {
+        let v = status_js(&self.status.borrow());
+        let subs: Vec<Function> = self
+            .status_subs
+            .borrow()
+            .iter()
+            .map(|(_, f)| f.clone())
+            .collect();
+        for f in subs {
+            let _ = f.call1(&JsValue::NULL, &v);
+        }
+    }
+
+    fn emit_rejections(&self, rejections: &[Rejection]) {
+        let subs: Vec<Function> = self
+            .rejected_subs
+            .borrow()
+            .iter()
+            .map(|(_, f)| f.clone())
+            .collect();
+        for r in rejections {
+            let raw = r.mutation.to_raw(r.seq);
+            let event = RejectionEvent {
+                seq: r.seq,
+                name: &raw.name,
+                args: raw.args,
+                code: r.error.code.as_str(),
+                message: &r.error.message,
+            };
+            let v = crate::idb::codec::to_js(&event).unwrap_or(JsValue::NULL);
+            for f in &subs {
+                let _ = f.call1(&JsValue::NULL, &v);
+            }
+        }
+    }
+
+    fn wake_up(&self) {
+        if let Some(resolve) = self.wake.borrow_mut().take() {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    }
+
+    fn settle_waiters(&self, result: Result<(), &Failure>) {
+        for (resolve, reject) in self.waiters.borrow_mut().drain(..) {
+            let _ = match result {
+                Ok(()) => resolve.call1(&JsValue::NULL, &status_js(&self.status.borrow())),
+                Err(f) => reject.call1(&JsValue::NULL, &JsValue::from(f.clone())),
+            };
+        }
+    }
+
+    /// Waits until woken or `ms` pass.
+    async fn wait(&self, ms: u32) {
+        let woken = js_sys::Promise::new(&mut |resolve, _| {
+            *self.wake.borrow_mut() = Some(resolve);
+        });
+        let _ = race(wasm_bindgen_futures::JsFuture::from(woken), sleep(ms)).await;
+        self.wake.borrow_mut().take();
+    }
+
+    fn listen_online(self: &Rc<Self>) {
+        let target: web_sys::EventTarget = js_sys::global().unchecked_into();
+        for event in ["online", "offline"] {
+            let weak = Rc::downgrade(self);
+            let handler = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+                if let Some(s) = weak.upgrade() {
+                    s.wake_up();
+                }
+            });
+            let _ =
+                target.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
+            self.listeners
+                .borrow_mut()
+                .push((event.to_owned(), handler));
+        }
+    }
+
+    /// The leader's loop: a round whenever there is something to do, backoff on errors.
+    async fn run(me: Rc<Syncer>) {
+        let mut failures: i32 = 0;
+        while !me.stopped.get() {
+            if !online() {
+                me.update(|s| s.state = SyncState::Offline);
+                me.settle_waiters(Err(&Failure::new(
+                    ErrorCode::Network,
+                    "the browser is offline",
+                )));
+                me.wait(me.interval_ms.max(1_000)).await;
+                continue;
+            }
+            let wanted = me.auto.get() || !me.waiters.borrow().is_empty();
+            if !wanted {
+                me.wait(me.interval_ms).await;
+                continue;
+            }
+            let result = me.round().await;
+            if me.stopped.get() {
+                break;
+            }
+            match result {
+                Ok(()) => {
+                    failures = 0;
+                    me.update(|s| {
+                        s.state = SyncState::Synced;
+                        s.error = None;
+                        s.last_synced_at = Some(now_ms());
+                        s.round += 1;
+                    });
+                    me.settle_waiters(Ok(()));
+                    me.wait(me.interval_ms).await;
+                }
+                Err(f) => {
+                    failures += 1;
+                    let offline = f.code == ErrorCode::Network;
+                    me.update(|s| {
+                        s.state = if offline {
+                            SyncState::Offline
+                        } else {
+                            SyncState::Error
+                        };
+                        s.error = Some(StatusError {
+                            code: f.code.as_str().to_owned(),
+                            message: f.message.clone(),
+                        });
+                        s.round += 1;
+                    });
+                    me.settle_waiters(Err(&f));
+                    if f.code == ErrorCode::Unauthorized || f.code == ErrorCode::Closed {
+                        // A bad token will not fix itself: stop until `sync.now()`.
+                        me.auto.set(false);
+                        continue;
+                    }
+                    me.wait(backoff_ms(failures)).await;
+                }
+            }
+        }
+    }
+
+    /// Push everything pending, then pull every platform to its end.
+    async fn round(&self) -> Result<(), Failure> {
+        let inner = self.inner.upgrade().ok_or_else(Failure::closed)?;
+        self.update(|s| {
+            s.state = SyncState::Syncing;
+            s.pulled = 0;
+        });
+        loop {
+            let db = inner.db()?;
+            let mut txn = IdbTxn::begin(&db)?;
+            let batch = inner.engine.next_push(&mut txn, PUSH_BATCH).await?;
+            txn.commit().await?;
+            let Some((platform, mutations)) = batch else {
+                break;
+            };
+            let req = PushRequest {
+                client_id: self.client_id,
+                mutations,
+            };
+            match self.server.push(platform, &req).await {
+                Ok(resp) => {
+                    let db = inner.db()?;
+                    let mut txn = IdbTxn::begin(&db)?;
+                    inner.engine.record_push(&mut txn, &resp).await?;
+                    txn.commit().await?;
+                }
+                Err(HttpError::Status {
+                    code: ErrorCode::SeqGap,
+                    last_seq: Some(last),
+                    ..
+                }) => {
+                    let db = inner.db()?;
+                    let mut txn = IdbTxn::begin(&db)?;
+                    inner.engine.record_seq_gap(&mut txn, last).await?;
+                    txn.commit().await?;
+                }
+                Err(e) => return Err(http_failure(e)),
+            }
+        }
+        for platform in Platform::ALL {
+            loop {
+                let db = inner.db()?;
+                let cursor = read::sync_meta(&db)
+                    .await?
+                    .cursors
+                    .get(&platform)
+                    .copied()
+                    .unwrap_or(0);
+                let page = self
+                    .server
+                    .pull(platform, self.client_id, cursor, PULL_LIMIT)
+                    .await
+                    .map_err(http_failure)?;
+                let mut txn = IdbTxn::begin(&db)?;
+                let out = inner
+                    .engine
+                    .apply_pull(&mut txn, platform, &page, self.user_id())
+                    .await?;
+                txn.commit().await?;
+                inner.announce(&out.topics, Origin::Remote);
+                self.emit_rejections(&out.rejections);
+                let n = page.changes.len() as u64;
+                self.update(|s| s.pulled += n);
+                if !page.has_more {
+                    break;
+                }
+            }
+        }
+        let pending = read::pending(&inner.db()?).await?;
+        self.update(|s| s.pending = pending);
+        Ok(())
+    }
+}
+
+fn http_failure(e: HttpError) -> Failure {
+    Failure::new(e.code(), e.message())
+}
+
+fn online() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .ok()
+        .and_then(|n| js_sys::Reflect::get(&n, &"onLine".into()).ok())
+        .and_then(|v| v.as_bool())
+        .unwrap_or(true)
+}
+
+/// Exponential backoff with jitter, so many clients after an outage do not retry in step.
+fn backoff_ms(failures: i32) -> u32 {
+    let exp = BACKOFF_MIN_MS * 2f64.powi(failures.clamp(1, 16) - 1);
+    let capped = exp.min(BACKOFF_MAX_MS);
+    (capped * (0.5 + js_sys::Math::random() * 0.5)) as u32
+}
+
+fn status_js(s: &SyncStatus) -> JsValue {
+    crate::idb::codec::to_js(s).unwrap_or(JsValue::NULL)
+}

@@ -1,0 +1,52 @@
+//! What the app shows about sync.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// No server: nothing to sync.
+    Local,
+    Offline,
+    Syncing,
+    Synced,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusError {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatus {
+    pub state: SyncState,
+    pub pending: u64,
+    pub error: Option<StatusError>,
+    pub leader: bool,
+    /// Changes received so far in the current pull.
+    pub pulled: u64,
+    pub last_synced_at: Option<i64>,
+    /// Completed rounds (a `sync.now()` in another tab waits for the next one).
+    pub round: u64,
+}
+
+impl SyncStatus {
+    pub fn initial(has_server: bool) -> Self {
+        SyncStatus {
+            state: if has_server {
+                SyncState::Syncing
+            } else {
+                SyncState::Local
+            },
+            pending: 0,
+            error: None,
+            leader: false,
+            pulled: 0,
+            last_synced_at: None,
+            round: 0,
+        }
+    }
+}

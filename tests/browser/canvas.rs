@@ -1,0 +1,182 @@
+//! The Figma file model and graph ops.
+
+use super::support::*;
+use serde_json::json;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+#[wasm_bindgen_test]
+async fn files_have_unique_slugs_and_one_graph() {
+    let store = open(&fresh_name("files")).await;
+    let (p, f) = project_and_file(&store).await;
+    assert_eq!(f["slug"], "ground-floor");
+    let g = ok(store.canvas().get_graph(js(f["id"].clone()))).await;
+    assert_eq!(g["file_id"], f["id"], "the graph is created with its file");
+    assert_eq!(g["nodes"], json!([]));
+    assert_eq!(g["viewport"], json!({ "x": 0, "y": 0, "zoom": 1 }));
+
+    let f2 = ok(store
+        .canvas()
+        .create_file(js(json!({ "projectId": p["id"], "name": "Ground floor" }))))
+    .await;
+    assert_eq!(f2["slug"], "ground-floor-2");
+    fails(
+        store.canvas().create_file(js(
+            json!({ "projectId": p["id"], "name": "X", "slug": "ground-floor" }),
+        )),
+        "slug_taken",
+    )
+    .await;
+
+    // Renaming keeps the slug (links stay valid) unless a new one is asked for.
+    let renamed = ok(store
+        .canvas()
+        .update_file(js(f["id"].clone()), js(json!({ "name": "Level 0" }))))
+    .await;
+    assert_eq!(renamed["name"], "Level 0");
+    assert_eq!(renamed["slug"], "ground-floor");
+    fails(
+        store
+            .canvas()
+            .update_file(js(f["id"].clone()), js(json!({ "slug": "ground-floor-2" }))),
+        "slug_taken",
+    )
+    .await;
+    let reslugged = ok(store
+        .canvas()
+        .update_file(js(f["id"].clone()), js(json!({ "slug": "level-0" }))))
+    .await;
+    assert_eq!(reslugged["slug"], "level-0");
+
+    let by_slug = ok(store
+        .canvas()
+        .file_by_slug(p["slug"].as_str().unwrap().into(), "level-0".into()))
+    .await;
+    assert_eq!(by_slug["id"], f["id"]);
+    assert_eq!(
+        ok(store
+            .canvas()
+            .file_by_slug(p["slug"].as_str().unwrap().into(), "ground-floor".into()))
+        .await,
+        json!(null)
+    );
+    assert_eq!(
+        ok(store.canvas().files_by_project(js(p["id"].clone())))
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    ok(store.canvas().delete_file(js(f["id"].clone()))).await;
+    assert_eq!(
+        ok(store.canvas().get_graph(js(f["id"].clone()))).await,
+        json!(null),
+        "the graph goes with its file"
+    );
+    assert_eq!(
+        ok(store.canvas().files_by_project(js(p["id"].clone())))
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    fails(
+        store
+            .canvas()
+            .create_file(js(json!({ "projectId": uuid(), "name": "Orphan" }))),
+        "not_found",
+    )
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn graph_ops_apply_property_by_property() {
+    let store = open(&fresh_name("ops")).await;
+    let (_, f) = project_and_file(&store).await;
+    let fid = f["id"].clone();
+    let (a, b, e) = (uuid(), uuid(), uuid());
+    ok(store.canvas().apply_ops(
+        js(fid.clone()),
+        js(json!([
+            { "op": "node.add", "node": node(&a, 0.0) },
+            { "op": "node.add", "node": node(&b, 5.0) },
+            { "op": "edge.add", "edge": { "id": e, "source": a, "target": b } },
+            { "op": "viewport.set", "viewport": { "x": 10, "y": 20, "zoom": 2 } },
+        ])),
+    ))
+    .await;
+    ok(store.canvas().apply_ops(
+        js(fid.clone()),
+        js(json!([{ "op": "node.set", "id": a, "props": { "position": { "x": 10, "y": 20 } } }])),
+    ))
+    .await;
+    ok(store.canvas().apply_ops(
+        js(fid.clone()),
+        js(json!([{ "op": "node.set", "id": a, "props": { "data": { "prompt": "roof" } } }])),
+    ))
+    .await;
+    let g = ok(store.canvas().get_graph(js(fid.clone()))).await;
+    let nodes = g["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 2);
+    assert_eq!(nodes[0]["id"], a, "draw order: a was added first");
+    assert_eq!(
+        nodes[0]["position"],
+        json!({ "x": 10, "y": 20 }),
+        "the later data edit kept the move"
+    );
+    assert_eq!(nodes[0]["data"], json!({ "prompt": "roof" }));
+    assert!(nodes[0]["z"].as_str().unwrap() < nodes[1]["z"].as_str().unwrap());
+    assert_eq!(g["connections"].as_array().unwrap().len(), 1);
+    assert_eq!(g["viewport"]["zoom"], 2.0);
+
+    // Removing a node removes its edges; an op on a missing node is dropped, not an error.
+    ok(store.canvas().apply_ops(
+        js(fid.clone()),
+        js(json!([
+            { "op": "node.remove", "id": b },
+            { "op": "node.set", "id": b, "props": { "hidden": true } },
+        ])),
+    ))
+    .await;
+    let g = ok(store.canvas().get_graph(js(fid.clone()))).await;
+    assert_eq!(g["nodes"].as_array().unwrap().len(), 1);
+    assert_eq!(g["connections"], json!([]));
+    fails(
+        store.canvas().apply_ops(
+            js(json!(uuid())),
+            js(json!([{ "op": "node.add", "node": node(&uuid(), 0.0) }])),
+        ),
+        "not_found",
+    )
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn a_large_graph_round_trips() {
+    let store = open(&fresh_name("large")).await;
+    let (_, f) = project_and_file(&store).await;
+    let ids: Vec<String> = (0..2_000).map(|_| uuid()).collect();
+    let ops: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| json!({ "op": "node.add", "node": node(id, i as f64) }))
+        .collect();
+    ok(store
+        .canvas()
+        .apply_ops(js(f["id"].clone()), js(json!(ops))))
+    .await;
+    let edges: Vec<_> = ids.windows(2).take(1_000).map(|w| json!({ "op": "edge.add", "edge": { "id": uuid(), "source": w[0], "target": w[1] } })).collect();
+    ok(store
+        .canvas()
+        .apply_ops(js(f["id"].clone()), js(json!(edges))))
+    .await;
+    let g = ok(store.canvas().get_graph(js(f["id"].clone()))).await;
+    let nodes = g["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 2_000);
+    let order: Vec<&str> = nodes.iter().map(|n| n["id"].as_str().unwrap()).collect();
+    let expected: Vec<&str> = ids.iter().map(String::as_str).collect();
+    assert_eq!(order, expected, "nodes come back in insertion (z) order");
+    assert_eq!(g["connections"].as_array().unwrap().len(), 1_000);
+}
