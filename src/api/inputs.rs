@@ -41,6 +41,11 @@ pub struct OpenOptions {
     #[serde(default)]
     #[tsify(optional)]
     pub sync_interval_ms: Option<u32>,
+    /// How long one request to the server may take before it counts as lost (ms,
+    /// default 20000).
+    #[serde(default)]
+    #[tsify(optional)]
+    pub request_timeout_ms: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, Tsify)]

@@ -187,14 +187,15 @@ impl StudioStore {
             });
             *inner.tabs.borrow_mut() = tabs;
             if let Some(url) = opts.server_url {
-                let syncer = Syncer::start(
-                    &inner,
+                let settings = crate::sync::Settings {
                     url,
-                    opts.token.unwrap_or_default(),
-                    meta.client_id,
-                    opts.auto_sync.unwrap_or(true),
-                    opts.sync_interval_ms.unwrap_or(2_000),
-                )?;
+                    token: opts.token.unwrap_or_default(),
+                    client_id: meta.client_id,
+                    auto: opts.auto_sync.unwrap_or(true),
+                    interval_ms: opts.sync_interval_ms.unwrap_or(2_000),
+                    timeout_ms: opts.request_timeout_ms.unwrap_or(20_000),
+                };
+                let syncer = Syncer::start(&inner, settings)?;
                 *inner.syncer.borrow_mut() = Some(syncer);
             }
             Ok(StudioStore { inner }.into())

@@ -52,6 +52,12 @@ impl Sync {
 
 #[wasm_bindgen]
 impl Sync {
+    /// This database's client id on the server (`null` without a server).
+    #[wasm_bindgen(getter, js_name = clientId, unchecked_return_type = "Id | null")]
+    pub fn client_id(&self) -> JsValue {
+        self.inner.syncer.borrow().as_ref().map_or(JsValue::NULL, |s| JsValue::from_str(&s.client_id().to_string()))
+    }
+
     /// offline / syncing / synced / error, and the pending count.
     #[wasm_bindgen(unchecked_return_type = "SyncStatus")]
     pub fn status(&self) -> JsValue {
@@ -62,6 +68,17 @@ impl Sync {
             .as_ref()
             .map_or_else(|| SyncStatus::initial(false), |s| s.status());
         crate::idb::codec::to_js(&s).unwrap_or(JsValue::NULL)
+    }
+
+    /// Mutations the server has not answered yet, counted in the database (so every
+    /// tab agrees, also before the first round).
+    #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
+    pub fn pending(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        super::promise(async move {
+            let n = crate::idb::read::pending(&inner.db()?).await?;
+            Ok(JsValue::from_f64(n as f64))
+        })
     }
 
     /// Pushes what is pending and pulls everything new; resolves with the status when

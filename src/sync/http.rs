@@ -7,9 +7,6 @@ use studio_core::protocol::push::SeqGapDetails;
 use studio_core::protocol::{ErrorBody, Platform, PullResponse, PushRequest, PushResponse};
 use studio_core::{ErrorCode, Id};
 
-/// How long one request may take before it counts as lost.
-const TIMEOUT_MS: u32 = 20_000;
-
 /// A failed exchange, classified for the sync loop.
 #[derive(Debug, Clone)]
 pub enum HttpError {
@@ -43,13 +40,16 @@ impl HttpError {
 pub struct Server {
     base: String,
     token: String,
+    /// How long one request may take before it counts as lost.
+    timeout_ms: u32,
 }
 
 impl Server {
-    pub fn new(base: &str, token: &str) -> Self {
+    pub fn new(base: &str, token: &str, timeout_ms: u32) -> Self {
         Server {
             base: base.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
+            timeout_ms: timeout_ms.max(1),
         }
     }
 
@@ -87,7 +87,7 @@ impl Server {
 
     async fn exchange<T: DeserializeOwned>(&self, req: Request) -> Result<T, HttpError> {
         let sent = async { req.send().await };
-        let resp = match race(sent, sleep(TIMEOUT_MS)).await {
+        let resp = match race(sent, sleep(self.timeout_ms)).await {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => return Err(HttpError::Network(e.to_string())),
             Err(()) => {

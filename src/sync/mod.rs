@@ -68,24 +68,28 @@ pub struct Syncer {
     listeners: RefCell<Vec<Listener>>,
 }
 
+/// How a store syncs, from its open options.
+pub struct Settings {
+    pub url: String,
+    pub token: String,
+    pub client_id: Id,
+    pub auto: bool,
+    pub interval_ms: u32,
+    pub timeout_ms: u32,
+}
+
 impl Syncer {
-    pub(crate) fn start(
-        inner: &Rc<Inner>,
-        url: String,
-        token: String,
-        client_id: Id,
-        auto: bool,
-        interval_ms: u32,
-    ) -> Result<Rc<Syncer>, Failure> {
+    pub(crate) fn start(inner: &Rc<Inner>, s: Settings) -> Result<Rc<Syncer>, Failure> {
+        let url = &s.url;
         if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/')) {
             return Err(Failure::validation("serverUrl", "must be an http(s) URL"));
         }
         let syncer = Rc::new(Syncer {
             inner: Rc::downgrade(inner),
-            server: Server::new(&url, &token),
-            client_id,
-            auto: Cell::new(auto),
-            interval_ms: interval_ms.max(50),
+            server: Server::new(url, &s.token, s.timeout_ms),
+            client_id: s.client_id,
+            auto: Cell::new(s.auto),
+            interval_ms: s.interval_ms.max(50),
             status: RefCell::new(SyncStatus::initial(true)),
             status_subs: RefCell::new(Vec::new()),
             rejected_subs: RefCell::new(Vec::new()),
@@ -106,6 +110,10 @@ impl Syncer {
         });
         *syncer.leadership.borrow_mut() = Some(leadership);
         Ok(syncer)
+    }
+
+    pub fn client_id(&self) -> Id {
+        self.client_id
     }
 
     /// The signed-in user, once known (not yet told by the server).
