@@ -67,6 +67,32 @@ pub fn document() -> Value {
             }
         }
     }
+    // Parameter schemas utoipa's attributes cannot spell: the platform names, the
+    // client id's format and the bounds of cursor and limit.
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for op in paths
+            .values_mut()
+            .filter_map(Value::as_object_mut)
+            .flat_map(|m| m.values_mut())
+        {
+            for param in op
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                let schema = match param["name"].as_str() {
+                    Some("platform") => json!({"$ref": "#/components/schemas/Platform"}),
+                    Some("client_id") => uuid(),
+                    Some("cursor") => json!({"type": "integer", "minimum": 0, "maximum": i64::MAX}),
+                    Some("limit") => json!({"type": "integer", "minimum": 1,
+                        "maximum": studio_core::limits::PULL_LIMIT_MAX}),
+                    _ => continue,
+                };
+                param["schema"] = schema;
+            }
+        }
+    }
     doc
 }
 
@@ -124,9 +150,11 @@ pub fn component_schemas() -> Value {
         "RawMutation": {
             "type": "object", "required": ["seq", "name"],
             "properties": {
-                "seq": {"type": "integer", "minimum": 0,
+                "seq": {"type": "integer", "minimum": 1, "maximum": 9_007_199_254_740_991_u64,
                         "description": "Rises by one per client across all platforms"},
-                "name": {"type": "string", "enum": names},
+                "name": {"type": "string", "description": format!(
+                    "One of {}; another name is rejected in its result, not by failing the batch",
+                    names.join(", "))},
                 "args": {"type": "object", "description": "See the <name>Args schemas, e.g. file.create → FileCreateArgs"}
             }
         },

@@ -50,7 +50,10 @@ pub async fn push(
         }
     })?;
     check_json_content_type(&headers)?;
-    let req: PushRequest = serde_json::from_slice(&body)
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| ApiError::Malformed(format!("not JSON: {e}")))?;
+    integral_seqs(&mut value);
+    let req: PushRequest = serde_json::from_value(value)
         .map_err(|e| ApiError::Malformed(format!("not a push request: {e}")))?;
     if req.mutations.len() > MUTATIONS_PER_PUSH_MAX {
         return Err(ApiError::Validation(CoreError::validation(
@@ -67,6 +70,25 @@ pub async fn push(
     }
     let response = push_batch(&state, user, platform, req).await?;
     Ok(Json(response))
+}
+
+/// `1.0` is an integer to JSON Schema (and to JavaScript): accept it as a seq.
+fn integral_seqs(body: &mut serde_json::Value) {
+    let Some(muts) = body.get_mut("mutations").and_then(|m| m.as_array_mut()) else {
+        return;
+    };
+    for m in muts {
+        if let Some(seq) = m.get_mut("seq") {
+            if let Some(f) = seq
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= 9_007_199_254_740_991.0)
+            {
+                if !seq.is_u64() {
+                    *seq = serde_json::Value::from(f as u64);
+                }
+            }
+        }
+    }
 }
 
 fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
