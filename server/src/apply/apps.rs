@@ -86,6 +86,15 @@ pub async fn replay_execution(tx: &mut Tx, ctx: &Ctx<'_>, a: ExecutionReplay) ->
         "tool_execution",
         a.id,
     )?;
+    match store::apps::get_tool(tx, source.tool_id).await? {
+        Some(t) if t.status == ToolStatus::Offline => {
+            return Err(validation(
+                "source_execution_id",
+                format!("tool {} is offline", t.slug),
+            ));
+        }
+        _ => {}
+    }
     let e = build::replay_execution(&source, a.id, ctx.build());
     store::apps::insert_execution(tx, &e).await?;
     changelog::record(tx, vec![execution_entry(&e, &p)]).await?;

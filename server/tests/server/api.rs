@@ -120,6 +120,23 @@ async fn auth(b: common::Backend) {
     assert_eq!(t.len(), 64);
     let (st, _) = s.pull(&t, "projects", id(), 0, None).await;
     assert_eq!(st, 200);
+    // A second token for the same email is the same user: both see carol's project.
+    let t2 = s.db.token("Carol@Example.com");
+    assert_ne!(t, t2);
+    let mut c = Client::new(&t);
+    let p = id();
+    c.ok(
+        &s,
+        "projects",
+        "project.create",
+        json!({"id": p, "name": "Carol's"}),
+    )
+    .await;
+    assert!(s.state_of(&t2, "projects", p).await.is_some());
+    assert!(s.state_of(&s.dev_token, "projects", p).await.is_none());
+    // The dev user's token, printed on the first start, is also in the data dir.
+    let file = std::fs::read_to_string(s.db.dir.path().join(".data/dev-token")).unwrap();
+    assert_eq!(file.trim(), s.dev_token);
 }
 db_test!(authentication, auth);
 
