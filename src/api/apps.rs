@@ -7,7 +7,6 @@ use crate::idb::read;
 use crate::idb::schema::v1;
 use indexed_db_futures::KeyRange;
 use std::rc::Rc;
-use studio_core::client::Record;
 use studio_core::model::{ExecutionStatus, Tool, ToolExecution, ToolSettingsTemplate};
 use studio_core::protocol::mutation::{ById, ExecutionCreate, ExecutionReplay, TemplateUpsert};
 use studio_core::protocol::Mutation;
@@ -19,15 +18,6 @@ pub struct Apps {
     inner: Rc<Inner>,
 }
 
-fn executions(rows: Vec<Record>) -> Vec<ToolExecution> {
-    rows.into_iter()
-        .filter_map(|r| match r {
-            Record::Execution(e) => Some(e),
-            _ => None,
-        })
-        .collect()
-}
-
 /// Newest first, the order a history shows.
 fn newest_first(mut rows: Vec<ToolExecution>) -> Vec<ToolExecution> {
     rows.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
@@ -35,27 +25,17 @@ fn newest_first(mut rows: Vec<ToolExecution>) -> Vec<ToolExecution> {
 }
 
 async fn tool_by_slug(inner: &Inner, slug: &str) -> Result<Option<Tool>, Failure> {
-    let rows = read::by_index(
-        &inner.db()?,
-        v1::TOOLS,
-        Some(v1::BY_SLUG),
-        Some(KeyRange::Only(JsValue::from_str(slug))),
-    )
-    .await?;
-    Ok(rows.into_iter().find_map(|r| match r {
-        Record::Tool(t) => Some(t),
-        _ => None,
-    }))
+    let only = KeyRange::Only(JsValue::from_str(slug));
+    let tools: Vec<Tool> =
+        read::rows_by(&inner.db()?, v1::TOOLS, Some(v1::BY_SLUG), Some(only)).await?;
+    Ok(tools.into_iter().next())
 }
 
 /// A tool named by slug or id.
 async fn resolve_tool(inner: &Inner, slug: Option<&str>, id: Option<Id>) -> Result<Tool, Failure> {
     let found = match (slug, id) {
         (Some(s), _) => tool_by_slug(inner, s).await?,
-        (None, Some(id)) => match read::get(&inner.db()?, v1::TOOLS, &id).await? {
-            Some(Record::Tool(t)) => Some(t),
-            _ => None,
-        },
+        (None, Some(id)) => read::row(&inner.db()?, v1::TOOLS, &id).await?,
         (None, None) => {
             return Err(Failure::validation(
                 "toolSlug",
@@ -87,10 +67,7 @@ async fn tool_arg(inner: &Inner, value: JsValue) -> Result<Tool, Failure> {
 }
 
 async fn execution(inner: &Inner, id: &Id) -> Result<Option<ToolExecution>, Failure> {
-    match read::get(&inner.db()?, v1::EXECUTIONS, id).await? {
-        Some(Record::Execution(e)) => Ok(Some(e)),
-        _ => Ok(None),
-    }
+    Ok(read::row(&inner.db()?, v1::EXECUTIONS, id).await?)
 }
 
 impl Apps {
@@ -106,14 +83,7 @@ impl Apps {
     pub fn tools(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
         promise(async move {
-            let mut tools: Vec<Tool> = read::by_index(&inner.db()?, v1::TOOLS, None, None)
-                .await?
-                .into_iter()
-                .filter_map(|r| match r {
-                    Record::Tool(t) => Some(t),
-                    _ => None,
-                })
-                .collect();
+            let mut tools: Vec<Tool> = read::rows_by(&inner.db()?, v1::TOOLS, None, None).await?;
             tools.sort_by(|a, b| a.slug.cmp(&b.slug));
             out(&tools)
         })
@@ -193,14 +163,14 @@ impl Apps {
         promise(async move {
             let tool = tool_arg(&inner, tool).await?;
             let key = JsValue::from_str(&tool.id.to_string());
-            let rows = read::by_index(
+            let rows = read::rows_by(
                 &inner.db()?,
                 v1::EXECUTIONS,
                 Some(v1::BY_TOOL_TIME),
                 Some(read::starting_with(&key)),
             )
             .await?;
-            out(&newest_first(executions(rows)))
+            out(&newest_first(rows))
         })
     }
 
@@ -212,14 +182,14 @@ impl Apps {
         let inner = self.inner.clone();
         promise(async move {
             let pid = id_arg("projectId", project_id)?;
-            let rows = read::by_index(
+            let rows = read::rows_by(
                 &inner.db()?,
                 v1::EXECUTIONS,
                 Some(v1::BY_PROJECT),
                 Some(read::only(&pid)),
             )
             .await?;
-            out(&newest_first(executions(rows)))
+            out(&newest_first(rows))
         })
     }
 
@@ -231,14 +201,14 @@ impl Apps {
         let inner = self.inner.clone();
         promise(async move {
             let status: ExecutionStatus = arg("status", status)?;
-            let rows = read::by_index(
+            let rows = read::rows_by(
                 &inner.db()?,
                 v1::EXECUTIONS,
                 Some(v1::BY_STATUS),
                 Some(KeyRange::Only(JsValue::from_str(status.as_str()))),
             )
             .await?;
-            out(&newest_first(executions(rows)))
+            out(&newest_first(rows))
         })
     }
 
@@ -251,14 +221,14 @@ impl Apps {
         let inner = self.inner.clone();
         promise(async move {
             let pid = id_arg("parentId", parent_id)?;
-            let rows = read::by_index(
+            let rows = read::rows_by(
                 &inner.db()?,
                 v1::EXECUTIONS,
                 Some(v1::BY_PARENT),
                 Some(read::only(&pid)),
             )
             .await?;
-            out(&newest_first(executions(rows)))
+            out(&newest_first(rows))
         })
     }
 
@@ -271,20 +241,13 @@ impl Apps {
         let inner = self.inner.clone();
         promise(async move {
             let tool = tool_arg(&inner, tool).await?;
-            let rows = read::by_index(
+            let mut templates: Vec<ToolSettingsTemplate> = read::rows_by(
                 &inner.db()?,
                 v1::TEMPLATES,
                 Some(v1::BY_TOOL),
                 Some(read::only(&tool.id)),
             )
             .await?;
-            let mut templates: Vec<ToolSettingsTemplate> = rows
-                .into_iter()
-                .filter_map(|r| match r {
-                    Record::Template(t) => Some(t),
-                    _ => None,
-                })
-                .collect();
             templates.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
             out(&templates)
         })
@@ -310,12 +273,7 @@ impl Apps {
                     is_default: i.is_default,
                 }))
                 .await?;
-            out(&read::get(&inner.db()?, v1::TEMPLATES, &id)
-                .await?
-                .and_then(|r| match r {
-                    Record::Template(t) => Some(t),
-                    _ => None,
-                }))
+            out(&read::row::<ToolSettingsTemplate>(&inner.db()?, v1::TEMPLATES, &id).await?)
         })
     }
 

@@ -7,7 +7,6 @@ use crate::error::Failure;
 use crate::idb::read;
 use crate::idb::schema::v1;
 use std::rc::Rc;
-use studio_core::client::Record;
 use studio_core::model::CanvasFile;
 use studio_core::protocol::mutation::{ById, FileCreate, FileUpdate, GraphApply};
 use studio_core::protocol::Mutation;
@@ -20,20 +19,10 @@ pub struct Canvas {
 }
 
 async fn file(inner: &Inner, id: &Id) -> Result<Option<CanvasFile>, Failure> {
-    match read::get(&inner.db()?, v1::FILES, id).await? {
-        Some(Record::File(f)) => Ok(Some(f)),
-        _ => Ok(None),
-    }
+    Ok(read::row(&inner.db()?, v1::FILES, id).await?)
 }
 
-fn files(rows: Vec<Record>) -> Vec<CanvasFile> {
-    let mut files: Vec<CanvasFile> = rows
-        .into_iter()
-        .filter_map(|r| match r {
-            Record::File(f) => Some(f),
-            _ => None,
-        })
-        .collect();
+fn by_name(mut files: Vec<CanvasFile>) -> Vec<CanvasFile> {
     files.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
     files
 }
@@ -130,14 +119,14 @@ impl Canvas {
         let inner = self.inner.clone();
         promise(async move {
             let pid = id_arg("projectId", project_id)?;
-            let rows = read::by_index(
+            let rows = read::rows_by(
                 &inner.db()?,
                 v1::FILES,
                 Some(v1::BY_PROJECT),
                 Some(read::only(&pid)),
             )
             .await?;
-            out(&files(rows))
+            out(&by_name(rows))
         })
     }
 
@@ -150,14 +139,14 @@ impl Canvas {
                 return Ok(JsValue::NULL);
             };
             let key_a = JsValue::from_str(&p.id.to_string());
-            let rows = read::by_index(
+            let rows: Vec<CanvasFile> = read::rows_by(
                 &inner.db()?,
                 v1::FILES,
                 Some(v1::BY_PROJECT_SLUG),
                 Some(read::pair(&key_a, &JsValue::from_str(&file_slug))),
             )
             .await?;
-            out(&files(rows).into_iter().next())
+            out(&rows.into_iter().next())
         })
     }
 

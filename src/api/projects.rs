@@ -6,7 +6,7 @@ use crate::error::Failure;
 use crate::idb::read;
 use crate::idb::schema::v1;
 use std::rc::Rc;
-use studio_core::client::Record;
+use studio_core::model::Project;
 use studio_core::protocol::mutation::{ById, ProjectCreate, ProjectUpdate};
 use studio_core::protocol::Mutation;
 use studio_core::Id;
@@ -17,31 +17,15 @@ pub struct Projects {
     inner: Rc<Inner>,
 }
 
-pub(crate) async fn project(
-    inner: &Inner,
-    id: &Id,
-) -> Result<Option<studio_core::model::Project>, Failure> {
-    match read::get(&inner.db()?, v1::PROJECTS, id).await? {
-        Some(Record::Project(p)) => Ok(Some(p)),
-        _ => Ok(None),
-    }
+pub(crate) async fn project(inner: &Inner, id: &Id) -> Result<Option<Project>, Failure> {
+    Ok(read::row(&inner.db()?, v1::PROJECTS, id).await?)
 }
 
-pub(crate) async fn project_by_slug(
-    inner: &Inner,
-    slug: &str,
-) -> Result<Option<studio_core::model::Project>, Failure> {
-    let rows = read::by_index(
-        &inner.db()?,
-        v1::PROJECTS,
-        Some(v1::BY_SLUG),
-        Some(indexed_db_futures::KeyRange::Only(JsValue::from_str(slug))),
-    )
-    .await?;
-    Ok(rows.into_iter().find_map(|r| match r {
-        Record::Project(p) => Some(p),
-        _ => None,
-    }))
+pub(crate) async fn project_by_slug(inner: &Inner, slug: &str) -> Result<Option<Project>, Failure> {
+    let only = indexed_db_futures::KeyRange::Only(JsValue::from_str(slug));
+    let rows: Vec<Project> =
+        read::rows_by(&inner.db()?, v1::PROJECTS, Some(v1::BY_SLUG), Some(only)).await?;
+    Ok(rows.into_iter().next())
 }
 
 impl Projects {
@@ -138,15 +122,8 @@ impl Projects {
     pub fn list(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
         promise(async move {
-            let mut rows: Vec<studio_core::model::Project> =
-                read::by_index(&inner.db()?, v1::PROJECTS, None, None)
-                    .await?
-                    .into_iter()
-                    .filter_map(|r| match r {
-                        Record::Project(p) => Some(p),
-                        _ => None,
-                    })
-                    .collect();
+            let mut rows: Vec<Project> =
+                read::rows_by(&inner.db()?, v1::PROJECTS, None, None).await?;
             rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
             out(&rows)
         })

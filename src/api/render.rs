@@ -5,8 +5,7 @@ use super::{arg, id_arg, id_or_new, out, promise, Inner};
 use crate::idb::read;
 use crate::idb::schema::v1;
 use std::rc::Rc;
-use studio_core::client::Record;
-use studio_core::model::RenderType;
+use studio_core::model::{self, RenderChain, RenderType};
 use studio_core::protocol::mutation::{ChainCreate, RenderCreate};
 use studio_core::protocol::Mutation;
 use wasm_bindgen::prelude::*;
@@ -41,12 +40,7 @@ impl Render {
                     description: i.description,
                 }))
                 .await?;
-            out(&read::get(&inner.db()?, v1::CHAINS, &id)
-                .await?
-                .and_then(|r| match r {
-                    Record::Chain(c) => Some(c),
-                    _ => None,
-                }))
+            out(&read::row::<RenderChain>(&inner.db()?, v1::CHAINS, &id).await?)
         })
     }
 
@@ -59,9 +53,10 @@ impl Render {
         let inner = self.inner.clone();
         promise(async move {
             let i: CreateRenderInput = arg("input", input)?;
-            let chain = match read::get(&inner.db()?, v1::CHAINS, &i.chain_id).await? {
-                Some(Record::Chain(c)) => c,
-                _ => return Err(studio_core::CoreError::not_found("chain", i.chain_id).into()),
+            let Some(chain) =
+                read::row::<RenderChain>(&inner.db()?, v1::CHAINS, &i.chain_id).await?
+            else {
+                return Err(studio_core::CoreError::not_found("chain", i.chain_id).into());
             };
             let id = id_or_new(i.id);
             inner
@@ -74,12 +69,7 @@ impl Render {
                     settings: i.settings,
                 }))
                 .await?;
-            out(&read::get(&inner.db()?, v1::RENDERS, &id)
-                .await?
-                .and_then(|r| match r {
-                    Record::Render(r) => Some(r),
-                    _ => None,
-                }))
+            out(&read::row::<model::Render>(&inner.db()?, v1::RENDERS, &id).await?)
         })
     }
 
@@ -91,20 +81,13 @@ impl Render {
         let inner = self.inner.clone();
         promise(async move {
             let pid = id_arg("projectId", project_id)?;
-            let rows = read::by_index(
+            let mut chains: Vec<RenderChain> = read::rows_by(
                 &inner.db()?,
                 v1::CHAINS,
                 Some(v1::BY_PROJECT),
                 Some(read::only(&pid)),
             )
             .await?;
-            let mut chains: Vec<_> = rows
-                .into_iter()
-                .filter_map(|r| match r {
-                    Record::Chain(c) => Some(c),
-                    _ => None,
-                })
-                .collect();
             chains.sort_by_key(|c| (c.created_at, c.id));
             out(&chains)
         })
@@ -120,20 +103,13 @@ impl Render {
         promise(async move {
             let cid = id_arg("chainId", chain_id)?;
             let key = JsValue::from_str(&cid.to_string());
-            let rows = read::by_index(
+            let renders: Vec<model::Render> = read::rows_by(
                 &inner.db()?,
                 v1::RENDERS,
                 Some(v1::BY_CHAIN_POSITION),
                 Some(read::starting_with(&key)),
             )
             .await?;
-            let renders: Vec<_> = rows
-                .into_iter()
-                .filter_map(|r| match r {
-                    Record::Render(r) => Some(r),
-                    _ => None,
-                })
-                .collect();
             out(&renders)
         })
     }

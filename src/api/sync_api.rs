@@ -55,7 +55,13 @@ impl Sync {
     /// This database's client id on the server (`null` without a server).
     #[wasm_bindgen(getter, js_name = clientId, unchecked_return_type = "Id | null")]
     pub fn client_id(&self) -> JsValue {
-        self.inner.syncer.borrow().as_ref().map_or(JsValue::NULL, |s| JsValue::from_str(&s.client_id().to_string()))
+        self.inner
+            .syncer
+            .borrow()
+            .as_ref()
+            .map_or(JsValue::NULL, |s| {
+                JsValue::from_str(&s.client_id().to_string())
+            })
     }
 
     /// offline / syncing / synced / error, and the pending count.

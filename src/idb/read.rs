@@ -9,7 +9,7 @@ use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use indexed_db_futures::KeyRange;
 use js_sys::Array;
-use studio_core::client::record::{Bucket, GraphRecord};
+use studio_core::client::record::{rows, Bucket, FromRecord, GraphRecord};
 use studio_core::client::Record;
 use studio_core::graph::doc::sort_nodes;
 use studio_core::model::{CanvasGraph, Edge, Node};
@@ -209,4 +209,23 @@ pub async fn pending(db: &Database) -> Result<u64, StoreError> {
         .await
         .map_err(idb)?;
     Ok(u64::from(n))
+}
+
+/// One row of type `T` by primary key.
+pub async fn row<T: FromRecord>(
+    db: &Database,
+    store: &'static str,
+    id: &Id,
+) -> Result<Option<T>, StoreError> {
+    Ok(get(db, store, id).await?.and_then(T::from_record))
+}
+
+/// Rows of type `T` of an index within a range (the whole store without an index).
+pub async fn rows_by<T: FromRecord>(
+    db: &Database,
+    store: &'static str,
+    index: Option<&str>,
+    range: Option<KeyRange<JsValue>>,
+) -> Result<Vec<T>, StoreError> {
+    Ok(rows(by_index(db, store, index, range).await?))
 }

@@ -11,12 +11,20 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
+// `option_env!` rather than `env!`: the other suites build and run without a server.
+#[allow(clippy::option_env_unwrap)]
 fn server() -> &'static str {
-    option_env!("STUDIO_TEST_SERVER").expect("STUDIO_TEST_SERVER is unset: run the browser suites through scripts/test.sh")
+    option_env!("STUDIO_TEST_SERVER")
+        .expect("STUDIO_TEST_SERVER is unset: run the browser suites through scripts/test.sh")
 }
 
+#[allow(clippy::option_env_unwrap)]
 fn token(user: char) -> &'static str {
-    let t = if user == 'a' { option_env!("STUDIO_TEST_TOKEN_A") } else { option_env!("STUDIO_TEST_TOKEN_B") };
+    let t = if user == 'a' {
+        option_env!("STUDIO_TEST_TOKEN_A")
+    } else {
+        option_env!("STUDIO_TEST_TOKEN_B")
+    };
     t.expect("STUDIO_TEST_TOKEN_A/B are unset: run the browser suites through scripts/test.sh")
 }
 
@@ -62,11 +70,15 @@ fn inject(matching: &str, faults: &[&str]) {
     for f in faults {
         list.push(&JsValue::from_str(f));
     }
-    setup.call2(&JsValue::NULL, &JsValue::from_str(matching), &list).expect("inject faults");
+    setup
+        .call2(&JsValue::NULL, &JsValue::from_str(matching), &list)
+        .expect("inject faults");
 }
 
 fn faults_left() -> u32 {
-    js_sys::Reflect::get(&js_sys::global(), &"__faults".into()).ok().map_or(0, |f| js_sys::Array::from(&f).length())
+    js_sys::Reflect::get(&js_sys::global(), &"__faults".into())
+        .ok()
+        .map_or(0, |f| js_sys::Array::from(&f).length())
 }
 
 #[wasm_bindgen_test]
@@ -74,16 +86,30 @@ async fn offline_edits_sync_to_another_device() {
     let a = device(&fresh_name("dev-a"), 'a').await;
     let (p, f) = project_and_file(&a).await;
     let n = uuid();
-    ok(a.canvas().apply_ops(js(f["id"].clone()), js(json!([{ "op": "node.add", "node": node(&n, 4.0) }])))).await;
-    assert_eq!(pending(&a).await, 3, "project, file, graph ops wait in the outbox");
+    ok(a.canvas().apply_ops(
+        js(f["id"].clone()),
+        js(json!([{ "op": "node.add", "node": node(&n, 4.0) }])),
+    ))
+    .await;
+    assert_eq!(
+        pending(&a).await,
+        3,
+        "project, file, graph ops wait in the outbox"
+    );
     let status = sync(&a).await;
     assert_eq!(status["state"], "synced");
     assert_eq!(pending(&a).await, 0);
 
     let b = device(&fresh_name("dev-b"), 'a').await;
     sync(&b).await;
-    assert_eq!(ok(b.projects().get(js(p["id"].clone()))).await["name"], "Villa");
-    let fb = ok(b.canvas().file_by_slug(p["slug"].as_str().unwrap().into(), "ground-floor".into())).await;
+    assert_eq!(
+        ok(b.projects().get(js(p["id"].clone()))).await["name"],
+        "Villa"
+    );
+    let fb = ok(b
+        .canvas()
+        .file_by_slug(p["slug"].as_str().unwrap().into(), "ground-floor".into()))
+    .await;
     assert_eq!(fb["id"], f["id"]);
     let g = ok(b.canvas().get_graph(js(f["id"].clone()))).await;
     assert_eq!(g["nodes"][0]["id"], n);
@@ -101,7 +127,10 @@ async fn the_outbox_survives_a_reload_before_sync() {
     sync(&again).await;
     let b = device(&fresh_name("reload-b"), 'a').await;
     sync(&b).await;
-    assert_eq!(ok(b.projects().get(js(p["id"].clone()))).await["name"], "Reloaded");
+    assert_eq!(
+        ok(b.projects().get(js(p["id"].clone()))).await["name"],
+        "Reloaded"
+    );
 }
 
 /// The server applies a push whose response is lost; the client retries the same
@@ -112,9 +141,15 @@ async fn a_lost_push_response_is_retried_and_applied_once() {
     let (_, f) = project_and_file(&a).await;
     sync(&a).await;
     let n = uuid();
-    ok(a.canvas().apply_ops(js(f["id"].clone()), js(json!([{ "op": "node.add", "node": node(&n, 1.0) }])))).await;
+    ok(a.canvas().apply_ops(
+        js(f["id"].clone()),
+        js(json!([{ "op": "node.add", "node": node(&n, 1.0) }])),
+    ))
+    .await;
     inject("/canvas/push", &["drop-response"]);
-    let err = call(a.sync().now()).await.expect_err("the lost response fails the round");
+    let err = call(a.sync().now())
+        .await
+        .expect_err("the lost response fails the round");
     assert_eq!(err["code"], "network");
     assert_eq!(faults_left(), 0);
     sync(&a).await;
@@ -122,7 +157,11 @@ async fn a_lost_push_response_is_retried_and_applied_once() {
     let b = device(&fresh_name("lost-b"), 'a').await;
     sync(&b).await;
     let g = ok(b.canvas().get_graph(js(f["id"].clone()))).await;
-    assert_eq!(g["nodes"].as_array().unwrap().len(), 1, "applied exactly once");
+    assert_eq!(
+        g["nodes"].as_array().unwrap().len(),
+        1,
+        "applied exactly once"
+    );
     assert_eq!(g["version"], 2, "one graph.apply on the server");
 }
 
@@ -149,7 +188,10 @@ async fn server_errors_and_timeouts_keep_the_outbox_until_a_later_round() {
     assert_eq!(seen.borrow().last().unwrap()["state"], "synced");
     let b = device(&fresh_name("errors-b"), 'a').await;
     sync(&b).await;
-    assert_eq!(ok(b.projects().get(js(p["id"].clone()))).await["name"], "Stubborn");
+    assert_eq!(
+        ok(b.projects().get(js(p["id"].clone()))).await["name"],
+        "Stubborn"
+    );
 }
 
 /// A mutation the server rejects disappears from the visible state, and the app hears
@@ -158,7 +200,9 @@ async fn server_errors_and_timeouts_keep_the_outbox_until_a_later_round() {
 async fn a_rejected_mutation_rolls_back_with_an_event() {
     let slug = format!("taken-{}", &uuid()[..8]);
     let b = device(&fresh_name("rej-b"), 'b').await;
-    ok(b.projects().create(js(json!({ "name": "First", "slug": slug })))).await;
+    ok(b.projects()
+        .create(js(json!({ "name": "First", "slug": slug }))))
+    .await;
     sync(&b).await;
 
     let a = device(&fresh_name("rej-a"), 'a').await;
@@ -166,10 +210,21 @@ async fn a_rejected_mutation_rolls_back_with_an_event() {
     let sink = rejected.clone();
     let cb = Closure::<dyn FnMut(JsValue)>::new(move |r: JsValue| sink.borrow_mut().push(json(&r)));
     let _stop = a.on_rejected(cb.as_ref().unchecked_ref::<js_sys::Function>().clone());
-    let p = ok(a.projects().create(js(json!({ "name": "Second", "slug": slug })))).await;
-    assert_eq!(ok(a.projects().get(js(p["id"].clone()))).await["slug"], slug, "optimistic");
+    let p = ok(a
+        .projects()
+        .create(js(json!({ "name": "Second", "slug": slug }))))
+    .await;
+    assert_eq!(
+        ok(a.projects().get(js(p["id"].clone()))).await["slug"],
+        slug,
+        "optimistic"
+    );
     sync(&a).await;
-    assert_eq!(ok(a.projects().get(js(p["id"].clone()))).await, json!(null), "rolled back");
+    assert_eq!(
+        ok(a.projects().get(js(p["id"].clone()))).await,
+        json!(null),
+        "rolled back"
+    );
     assert_eq!(rejected.borrow().len(), 1);
     assert_eq!(rejected.borrow()[0]["code"], "slug_taken");
     assert_eq!(rejected.borrow()[0]["name"], "project.create");
@@ -190,16 +245,32 @@ async fn two_devices_converge() {
 
     let fid = f["id"].clone();
     ok(a.canvas().apply_ops(js(fid.clone()), js(json!([{ "op": "node.set", "id": n1, "props": { "position": { "x": 100, "y": 100 } } }])))).await;
-    ok(b.canvas().apply_ops(js(fid.clone()), js(json!([{ "op": "node.set", "id": n1, "props": { "data": { "prompt": "roof" } } }])))).await;
-    ok(b.canvas().apply_ops(js(fid.clone()), js(json!([{ "op": "node.remove", "id": n2 }])))).await;
-    ok(a.canvas().apply_ops(js(fid.clone()), js(json!([{ "op": "node.set", "id": n2, "props": { "hidden": true } }])))).await;
+    ok(b.canvas().apply_ops(
+        js(fid.clone()),
+        js(json!([{ "op": "node.set", "id": n1, "props": { "data": { "prompt": "roof" } } }])),
+    ))
+    .await;
+    ok(b.canvas().apply_ops(
+        js(fid.clone()),
+        js(json!([{ "op": "node.remove", "id": n2 }])),
+    ))
+    .await;
+    ok(a.canvas().apply_ops(
+        js(fid.clone()),
+        js(json!([{ "op": "node.set", "id": n2, "props": { "hidden": true } }])),
+    ))
+    .await;
     sync(&a).await;
     sync(&b).await;
     sync(&a).await;
     let ga = ok(a.canvas().get_graph(js(fid.clone()))).await;
     let gb = ok(b.canvas().get_graph(js(fid.clone()))).await;
     assert_eq!(ga, gb, "the devices converge");
-    assert_eq!(ga["nodes"].as_array().unwrap().len(), 1, "the removal wins over the later set on a removed node");
+    assert_eq!(
+        ga["nodes"].as_array().unwrap().len(),
+        1,
+        "the removal wins over the later set on a removed node"
+    );
     assert_eq!(ga["nodes"][0]["position"], json!({ "x": 100, "y": 100 }));
     assert_eq!(ga["nodes"][0]["data"], json!({ "prompt": "roof" }));
 }
@@ -210,16 +281,27 @@ async fn a_drag_coalesces_in_the_outbox() {
     let a = device(&fresh_name("drag"), 'a').await;
     let (_, f) = project_and_file(&a).await;
     let n = uuid();
-    ok(a.canvas().apply_ops(js(f["id"].clone()), js(json!([{ "op": "node.add", "node": node(&n, 0.0) }])))).await;
+    ok(a.canvas().apply_ops(
+        js(f["id"].clone()),
+        js(json!([{ "op": "node.add", "node": node(&n, 0.0) }])),
+    ))
+    .await;
     sync(&a).await;
     for i in 0..200 {
-        ok(a.canvas().apply_ops(js(f["id"].clone()), js(json!([{ "op": "node.set", "id": n, "props": { "position": { "x": i, "y": i } } }])))).await;
+        ok(a.canvas().apply_ops(
+            js(f["id"].clone()),
+            js(json!([{ "op": "node.set", "id": n, "props": { "position": { "x": i, "y": i } } }])),
+        ))
+        .await;
     }
     assert_eq!(pending(&a).await, 1);
     sync(&a).await;
     let b = device(&fresh_name("drag-b"), 'a').await;
     sync(&b).await;
-    assert_eq!(ok(b.canvas().get_graph(js(f["id"].clone()))).await["nodes"][0]["position"], json!({ "x": 199, "y": 199 }));
+    assert_eq!(
+        ok(b.canvas().get_graph(js(f["id"].clone()))).await["nodes"][0]["position"],
+        json!({ "x": 199, "y": 199 })
+    );
 }
 
 /// Another user's private project never reaches this user's store; a public one does,
@@ -228,18 +310,37 @@ async fn a_drag_coalesces_in_the_outbox() {
 async fn other_users_private_data_stays_private() {
     let a = device(&fresh_name("priv-a"), 'a').await;
     let private = ok(a.projects().create(js(json!({ "name": "Secret" })))).await;
-    let public = ok(a.projects().create(js(json!({ "name": "Showcase", "isPublic": true })))).await;
+    let public = ok(a
+        .projects()
+        .create(js(json!({ "name": "Showcase", "isPublic": true }))))
+    .await;
     sync(&a).await;
     let b = device(&fresh_name("priv-b"), 'b').await;
     sync(&b).await;
-    assert_eq!(ok(b.projects().get(js(private["id"].clone()))).await, json!(null));
-    assert_eq!(ok(b.projects().get(js(public["id"].clone()))).await["name"], "Showcase");
+    assert_eq!(
+        ok(b.projects().get(js(private["id"].clone()))).await,
+        json!(null)
+    );
+    assert_eq!(
+        ok(b.projects().get(js(public["id"].clone()))).await["name"],
+        "Showcase"
+    );
     // B edits A's public project: optimistic, then rejected and rolled back.
-    ok(b.projects().update(js(public["id"].clone()), js(json!({ "name": "Hijacked" })))).await;
+    ok(b.projects()
+        .update(js(public["id"].clone()), js(json!({ "name": "Hijacked" }))))
+    .await;
     sync(&b).await;
-    assert_eq!(ok(b.projects().get(js(public["id"].clone()))).await["name"], "Showcase");
+    assert_eq!(
+        ok(b.projects().get(js(public["id"].clone()))).await["name"],
+        "Showcase"
+    );
     // B creates a file under A's private project id: not found locally, nothing sent.
-    fails(b.canvas().create_file(js(json!({ "projectId": private["id"], "name": "x" }))), "not_found").await;
+    fails(
+        b.canvas()
+            .create_file(js(json!({ "projectId": private["id"], "name": "x" }))),
+        "not_found",
+    )
+    .await;
 }
 
 /// Executions are created pending, run by the server's tool runner, and their progress
@@ -277,21 +378,49 @@ async fn two_tabs_share_one_sync() {
     tick(100).await;
     let t2 = open_with(opts).await.expect("tab 2");
     tick(200).await;
-    let leaders = [&t1, &t2].iter().filter(|t| json(&t.sync().status())["leader"] == true).count();
+    let leaders = [&t1, &t2]
+        .iter()
+        .filter(|t| json(&t.sync().status())["leader"] == true)
+        .count();
     assert_eq!(leaders, 1, "exactly one tab syncs");
 
     let (p, f) = project_and_file(&t1).await;
     let seen: Rc<RefCell<Vec<Value>>> = Rc::default();
     let sink = seen.clone();
-    let cb = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| sink.borrow_mut().push(json(&ev)));
-    let _stop = t1.watch("canvas".into(), js(f["id"].clone()), cb.as_ref().unchecked_ref::<js_sys::Function>().clone()).expect("watch");
-    ok(t2.canvas().apply_ops(js(f["id"].clone()), js(json!([{ "op": "node.add", "node": node(&uuid(), 0.0) }])))).await;
+    let cb =
+        Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| sink.borrow_mut().push(json(&ev)));
+    let _stop = t1
+        .watch(
+            "canvas".into(),
+            js(f["id"].clone()),
+            cb.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+        )
+        .expect("watch");
+    ok(t2.canvas().apply_ops(
+        js(f["id"].clone()),
+        js(json!([{ "op": "node.add", "node": node(&uuid(), 0.0) }])),
+    ))
+    .await;
     tick(100).await;
-    assert!(seen.borrow().iter().any(|e| e["origin"] == "tab"), "tab 1 heard tab 2's edit: {:?}", seen.borrow());
-    assert_eq!(ok(t1.canvas().get_graph(js(f["id"].clone()))).await["nodes"].as_array().unwrap().len(), 1);
+    assert!(
+        seen.borrow().iter().any(|e| e["origin"] == "tab"),
+        "tab 1 heard tab 2's edit: {:?}",
+        seen.borrow()
+    );
+    assert_eq!(
+        ok(t1.canvas().get_graph(js(f["id"].clone()))).await["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     // Close the leader; the other takes over and pushes everything.
-    let (leader, other) = if json(&t1.sync().status())["leader"] == true { (t1, t2) } else { (t2, t1) };
+    let (leader, other) = if json(&t1.sync().status())["leader"] == true {
+        (t1, t2)
+    } else {
+        (t2, t1)
+    };
     ok(leader.close()).await;
     tick(300).await;
     assert_eq!(json(&other.sync().status())["leader"], true, "handover");
@@ -299,6 +428,15 @@ async fn two_tabs_share_one_sync() {
     assert_eq!(pending(&other).await, 0);
     let b = device(&fresh_name("tabs-b"), 'a').await;
     sync(&b).await;
-    assert_eq!(ok(b.projects().get(js(p["id"].clone()))).await["name"], "Villa");
-    assert_eq!(ok(b.canvas().get_graph(js(f["id"].clone()))).await["nodes"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        ok(b.projects().get(js(p["id"].clone()))).await["name"],
+        "Villa"
+    );
+    assert_eq!(
+        ok(b.canvas().get_graph(js(f["id"].clone()))).await["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -132,6 +132,40 @@ impl Record {
     }
 }
 
+/// The row type a record variant holds, for readers that want rows of one kind.
+pub trait FromRecord: Sized {
+    fn from_record(r: Record) -> Option<Self>;
+}
+
+macro_rules! from_record {
+    ($($variant:ident => $ty:ty),* $(,)?) => {
+        $(impl FromRecord for $ty {
+            fn from_record(r: Record) -> Option<Self> {
+                match r {
+                    Record::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+        })*
+    };
+}
+
+from_record!(
+    Project => Project,
+    File => CanvasFile,
+    Graph => GraphRecord,
+    Tool => Tool,
+    Execution => ToolExecution,
+    Template => ToolSettingsTemplate,
+    Chain => RenderChain,
+    Render => Render,
+);
+
+/// The rows of one kind among `records`.
+pub fn rows<T: FromRecord>(records: Vec<Record>) -> Vec<T> {
+    records.into_iter().filter_map(T::from_record).collect()
+}
+
 /// The bucket unit of a node or an edge.
 pub fn node_unit(file_id: Id, node_id: &Id) -> Unit {
     Unit::NodeBucket(file_id, bucket_of(node_id))
