@@ -135,29 +135,58 @@ async fn alloc(tx: &mut Tx, n: i64) -> DbResult<i64> {
     Ok(row.i64("v")? - n + 1)
 }
 
-const UPSERT: &str = "INSERT INTO changes \
+const UPSERT_COLUMNS: &str = "INSERT INTO changes \
     (entity, entity_id, revocation, seq, platform, scope_id, project_id, owner_id, is_public, version, deleted, value) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-    ON CONFLICT (entity, entity_id, revocation) DO UPDATE SET \
+    VALUES ";
+
+const UPSERT_SET: &str = " ON CONFLICT (entity, entity_id, revocation) DO UPDATE SET \
     seq = excluded.seq, platform = excluded.platform, scope_id = excluded.scope_id, \
     project_id = excluded.project_id, owner_id = excluded.owner_id, is_public = excluded.is_public, \
     version = excluded.version, deleted = excluded.deleted, value = excluded.value";
 
-/// Records changes, in order, each with a fresh seq.
+/// Rows per upsert statement (12 parameters each).
+const UPSERT_CHUNK: usize = 200;
+
+/// Records changes, in order, each with a fresh seq. A later entry for the same entity
+/// replaces an earlier one (one row per entity; one statement cannot upsert a key twice).
 pub async fn record(tx: &mut Tx, entries: Vec<Entry>) -> DbResult<()> {
+    let mut seen = std::collections::HashSet::new();
+    let mut entries: Vec<Entry> = entries
+        .into_iter()
+        .rev()
+        .filter(|e| seen.insert((e.entity, e.id)))
+        .collect();
+    entries.reverse();
     if entries.is_empty() {
         return Ok(());
     }
     let first = alloc(tx, entries.len() as i64).await?;
-    for (i, e) in entries.into_iter().enumerate() {
-        let seq = first + i as i64;
-        let value = if e.value.is_null() {
-            None
-        } else {
-            Some(e.value)
-        };
-        tx.execute(
-            Query::new(UPSERT)
+    let mut seq = first;
+    for chunk in entries.chunks(UPSERT_CHUNK) {
+        let mut sql = String::from(UPSERT_COLUMNS);
+        let mut q = Vec::with_capacity(chunk.len());
+        for (i, e) in chunk.iter().enumerate() {
+            let n = i * 12;
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            sql.push_str(
+                &(1..=12)
+                    .map(|k| format!("${}", n + k))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            sql.push(')');
+            q.push((e, seq));
+            seq += 1;
+        }
+        sql.push_str(UPSERT_SET);
+        let mut query = Query::new(sql);
+        for (e, seq) in q {
+            let value = if e.value.is_null() {
+                None
+            } else {
+                Some(e.value.clone())
+            };
+            query = query
                 .bind(e.entity.as_str())
                 .bind(e.id)
                 .bind(false)
@@ -169,9 +198,9 @@ pub async fn record(tx: &mut Tx, entries: Vec<Entry>) -> DbResult<()> {
                 .bind(e.audience.is_public)
                 .bind(e.version.unwrap_or(seq))
                 .bind(e.deleted)
-                .bind(value),
-        )
-        .await?;
+                .bind(value);
+        }
+        tx.execute(query).await?;
     }
     Ok(())
 }
@@ -232,19 +261,21 @@ pub async fn project_went_private(tx: &mut Tx, project_id: Id, owner_id: Id) -> 
     .await?;
     let seq = alloc(tx, 1).await?;
     tx.execute(
-        Query::new(UPSERT)
-            .bind(EntityKind::Project.as_str())
-            .bind(project_id)
-            .bind(true)
-            .bind(seq)
-            .bind(Platform::Projects.as_str())
-            .bind(project_id)
-            .bind(project_id)
-            .bind(owner_id)
-            .bind(false)
-            .bind(seq)
-            .bind(true)
-            .bind(None::<Value>),
+        Query::new(format!(
+            "{UPSERT_COLUMNS}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12){UPSERT_SET}"
+        ))
+        .bind(EntityKind::Project.as_str())
+        .bind(project_id)
+        .bind(true)
+        .bind(seq)
+        .bind(Platform::Projects.as_str())
+        .bind(project_id)
+        .bind(project_id)
+        .bind(owner_id)
+        .bind(false)
+        .bind(seq)
+        .bind(true)
+        .bind(None::<Value>),
     )
     .await?;
     Ok(())
