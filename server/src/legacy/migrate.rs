@@ -316,6 +316,9 @@ pub fn parse_timestamp(s: &str) -> Option<Millis> {
                 _ => return None,
             };
             let digits: String = tz[1..].chars().filter(|c| *c != ':').collect();
+            if !digits.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
             let (hh, mm) = match digits.len() {
                 2 => (digits.parse::<i64>().ok()?, 0),
                 4 => (
@@ -1114,6 +1117,8 @@ mod tests {
             Some(1_736_071_200_500)
         );
         assert_eq!(parse_timestamp("yesterday"), None);
+        assert_eq!(parse_timestamp("2025-01-05T10:00:00+aé1"), None);
+        assert_eq!(parse_timestamp("2025-01-05T10:00:00é"), None);
         assert_eq!(parse_timestamp("2025-13-05 10:00:00"), None);
     }
 
