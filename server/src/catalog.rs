@@ -126,7 +126,7 @@ mod tests {
     use super::*;
 
     async fn tools(db: &Db) -> Vec<(String, String, String)> {
-        let mut tx = db.read().await.unwrap();
+        let mut tx = db.begin().await.unwrap();
         let rows = tx
             .fetch_all(Query::new(
                 "SELECT slug, name, status FROM tools ORDER BY slug",
@@ -145,7 +145,7 @@ mod tests {
     }
 
     async fn log_len(db: &Db) -> i64 {
-        let mut tx = db.read().await.unwrap();
+        let mut tx = db.begin().await.unwrap();
         tx.fetch_one(Query::new("SELECT MAX(seq) AS n FROM changes"))
             .await
             .unwrap()

@@ -94,7 +94,7 @@ pub async fn run(state: AppState, delay: Duration) {
 }
 
 async fn store_unfinished(state: &AppState) -> DbResult<Vec<Id>> {
-    let mut tx = state.db.read().await?;
+    let mut tx = state.db.begin().await?;
     let ids = store::apps::unfinished_executions(&mut tx, 100).await?;
     tx.commit().await?;
     Ok(ids)
@@ -167,7 +167,7 @@ async fn step(tx: &mut Tx, id: Id) -> DbResult<bool> {
 
 fn transition(from: ExecutionStatus, to: ExecutionStatus) -> DbResult<ExecutionStatus> {
     from.transition(to)
-        .map_err(|e| crate::db::DbError::Decode(e.to_string()))
+        .map_err(|e| crate::db::DbError::Invariant(e.to_string()))
 }
 
 fn output_render(e: &ToolExecution, tool: &Tool, now: i64) -> Render {

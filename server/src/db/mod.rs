@@ -32,6 +32,9 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data: {0}")]
     Decode(String),
+    /// An invariant of ours broke (a bug, never a caller's fault).
+    #[error("invariant: {0}")]
+    Invariant(String),
     #[error("{0}")]
     Setup(String),
 }
@@ -135,8 +138,8 @@ impl Db {
         Ok(())
     }
 
-    /// A transaction for reads (a consistent snapshot on PostgreSQL).
-    pub async fn read(&self) -> DbResult<Tx> {
+    /// A plain transaction: for reads, and for schema changes outside the change log.
+    pub async fn begin(&self) -> DbResult<Tx> {
         Ok(match &self.pool {
             Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
@@ -160,7 +163,7 @@ impl Db {
     }
 
     pub async fn fetch_optional(&self, q: Query) -> DbResult<Option<Row>> {
-        let mut tx = self.read().await?;
+        let mut tx = self.begin().await?;
         let row = tx.fetch_optional(q).await?;
         tx.commit().await?;
         Ok(row)

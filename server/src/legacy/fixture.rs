@@ -195,7 +195,7 @@ pub async fn generate(db: &Db, renders: usize, seed: u64) -> DbResult<Planted> {
     let catalog = crate::catalog::builtin()?;
     let mut rng = Rng(seed);
     let mut planted = Planted::default();
-    let mut tx = db.read().await?;
+    let mut tx = db.begin().await?;
     tx.execute_script(ddl(backend)).await?;
 
     // users

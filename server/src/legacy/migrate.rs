@@ -118,7 +118,7 @@ pub async fn run(db: &Db, dry_run: bool) -> DbResult<Report> {
         return Ok(report);
     }
     if prefix.is_empty() {
-        let mut tx = db.read().await?;
+        let mut tx = db.begin().await?;
         for t in TABLES {
             tx.execute(Query::new(format!("ALTER TABLE {t} RENAME TO legacy_{t}")))
                 .await?;
@@ -228,7 +228,7 @@ const COLUMNS: [(&str, &[&str]); 5] = [
 ];
 
 async fn read(db: &Db, prefix: &str) -> DbResult<Legacy> {
-    let mut tx = db.read().await?;
+    let mut tx = db.begin().await?;
     let mut tables = Vec::new();
     for (table, cols) in COLUMNS {
         let select: Vec<String> = cols

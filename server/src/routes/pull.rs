@@ -43,7 +43,7 @@ pub async fn pull(
             format!("must be 1 to {PULL_LIMIT_MAX}"),
         )));
     }
-    let mut tx = state.db.read().await?;
+    let mut tx = state.db.begin().await?;
     let last_seq = clients::last_seq(&mut tx, q.client_id, user).await?;
     let page = changelog::pull(&mut tx, platform, user, q.cursor, limit).await?;
     tx.commit().await?;

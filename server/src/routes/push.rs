@@ -146,7 +146,7 @@ async fn push_batch(
     let client = req.client_id;
     // A foreign client id fails here, before anything changes.
     let mut last = {
-        let mut tx = state.db.read().await?;
+        let mut tx = state.db.begin().await?;
         let last = clients::last_seq(&mut tx, client, user).await?;
         tx.commit().await?;
         last
