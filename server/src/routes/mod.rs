@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::rejection::PathRejection;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use std::path::PathBuf;
 use studio_core::protocol::Platform;
@@ -32,6 +32,9 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .nest("/api", api)
+        // `nest` leaves these two to the static files; they are API paths all the same.
+        .route("/api", any(api_not_found))
+        .route("/api/", any(api_not_found))
         .nest_service("/pkg", ServeDir::new(&dirs.pkg))
         .fallback_service(ServeDir::new(&dirs.www))
         // Bodies are read through `Bytes`, whose rejection past this limit is a 413.

@@ -61,7 +61,13 @@ async fn health_openapi_and_static(b: common::Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    // Unknown API paths and methods answer in the error shape.
+    // Unknown API paths, undecodable paths and wrong methods answer in the error shape.
+    for path in ["/api/projects/pull/extra", "/api/", "/api/%FF/pull"] {
+        let (st, body) = s.get(Some(&s.dev_token), path).await;
+        assert!(st.is_client_error(), "{path}: {st}");
+        assert!(body["error"]["code"].is_string(), "{path}: {body}");
+    }
+    // Unknown endpoints are 404.
     let (st, body) = s.get(Some(&s.dev_token), "/api/nope").await;
     assert_error(st, &body, 404, "not_found");
     let (st, body) = s.post_raw(None, "/api/health", None, vec![]).await;
@@ -177,6 +183,11 @@ async fn bad_input(b: common::Backend) {
         )
         .await;
     assert_error(st, &res, 413, "payload_too_large");
+    // Over 1 MiB without a Content-Length (chunked): still refused, in the error shape.
+    let (status, body) = chunked_push(&s, &t, 1024 * 1024 + 4096).await;
+    assert_eq!(status, 413, "{body}");
+    let body: Value = serde_json::from_str(&body).expect("JSON error body");
+    assert_eq!(body["error"]["code"], "payload_too_large");
     // Too many mutations.
     let many: Vec<Value> = (1..=501)
         .map(|i| json!({"seq": i, "name": "project.delete", "args": {"id": id()}}))
@@ -383,3 +394,35 @@ async fn bad_input(b: common::Backend) {
     .await;
 }
 db_test!(bad_input_classes, bad_input);
+
+/// A push whose body of `size` bytes is sent chunked, without a Content-Length.
+async fn chunked_push(s: &Server, token: &str, size: usize) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = s.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /api/projects/push HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![b' '; 64 * 1024];
+    let mut sent = 0;
+    while sent < size {
+        let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+        if stream.write_all(&frame).await.is_err() {
+            break; // the server may answer and close before reading it all
+        }
+        sent += chunk.len();
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response).await;
+    let text = String::from_utf8_lossy(&response).to_string();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+    (status, body)
+}
