@@ -165,14 +165,8 @@ fn ts(backend: Backend, day: u64, k: u64) -> V {
     V::Ts(match (backend, k % 3) {
         (Backend::Sqlite, 0) => format!("2025-01-{d:02}T{h:02}:{m:02}:00Z"),
         (Backend::Sqlite, 1) => format!("2025-01-{d:02} {h:02}:{m:02}:00"),
-        _ => format!("2025-01-{d:02}T{h:02}:{m:02}:00.125+00:00").replace(
-            "+00:00",
-            if backend == Backend::Postgres {
-                ""
-            } else {
-                "+00:00"
-            },
-        ),
+        (Backend::Sqlite, _) => format!("2025-01-{d:02}T{h:02}:{m:02}:00.125+00:00"),
+        (Backend::Postgres, _) => format!("2025-01-{d:02} {h:02}:{m:02}:00.125"),
     })
 }
 

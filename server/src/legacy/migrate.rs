@@ -631,7 +631,8 @@ fn plan(l: &Legacy, catalog: &Catalog, report: &mut Report) -> Plan {
             created_at,
             updated_at,
         };
-        match settings.remove("imageType") {
+        // The execution a tool render moves to (none for a chat render).
+        let moved = match settings.remove("imageType") {
             Some(image_type) => {
                 let Some(tool) = image_type.as_str().and_then(|s| catalog.by_slug(s.trim())) else {
                     // The render keeps its imageType in the archive; no tool to move it to.
@@ -684,7 +685,7 @@ fn plan(l: &Legacy, catalog: &Catalog, report: &mut Report) -> Plan {
                            "chain_position": position, "defaults_filled": filled}),
                 );
                 render.settings = settings;
-                plan.executions.push(ToolExecution {
+                Some(ToolExecution {
                     id: derived_id(id, "legacy-tool-execution"),
                     tool_id: tool.id,
                     project_id: project.id,
@@ -704,10 +705,7 @@ fn plan(l: &Legacy, catalog: &Catalog, report: &mut Report) -> Plan {
                     parent_execution_id: None,
                     created_at,
                     updated_at,
-                });
-                report
-                    .table(t)
-                    .moved(&format!("tool_executions ({})", tool.slug));
+                })
             }
             None => {
                 match chain_id {
@@ -724,26 +722,26 @@ fn plan(l: &Legacy, catalog: &Catalog, report: &mut Report) -> Plan {
                     None => {}
                 }
                 render.settings = settings;
-                report.table(t).kept();
+                None
             }
-        }
+        };
         if let Err(e) = render.validate() {
-            // Undo the count above: this render cannot be stored as it is.
-            let tr = report.table(t);
-            tr.total -= 1;
-            if render.chain_id.is_some()
-                || plan
-                    .executions
-                    .last()
-                    .is_none_or(|e| e.output_render_id != Some(id))
-            {
-                tr.kept -= 1;
-            } else {
-                tr.moved -= 1;
-                plan.executions.pop();
-            }
-            tr.skipped(&format!("invalid {}", field_of(&e)), raw_id);
+            report
+                .table(t)
+                .skipped(&format!("invalid {}", field_of(&e)), raw_id);
             continue;
+        }
+        match moved {
+            Some(execution) => {
+                let slug = execution
+                    .execution_config
+                    .get("tool_slug")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?");
+                report.table(t).moved(&format!("tool_executions ({slug})"));
+                plan.executions.push(execution);
+            }
+            None => report.table(t).kept(),
         }
         plan.renders.push(render);
     }
