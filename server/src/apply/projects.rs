@@ -13,8 +13,9 @@ use studio_core::protocol::mutation::{ProjectCreate, ProjectUpdate};
 use studio_core::protocol::EntityKind;
 use studio_core::validate::slug;
 
-/// Longest suffix `slug::unique` appends ("-" and a u64).
-const SUFFIX_MAX: usize = 21;
+/// Longest suffix `slug::unique` appends ("-" and a u64), plus the one hyphen it may
+/// strip from the cut stem.
+const SUFFIX_MAX: usize = 22;
 
 /// The slug derived from a name, and the prefix every candidate `slug::unique` may try
 /// starts with (so one query fetches all the taken ones).
