@@ -70,13 +70,14 @@ impl Inner {
         let out = self.engine.edit(&mut txn, m, ctx).await?;
         txn.commit().await?;
         self.announce(&out.topics, Origin::Local);
-        if let Some(tabs) = self.tabs.borrow().as_ref() {
-            if out.seq.is_some() {
+        // A merged edit did not add an entry: the count stands and a push is due anyway.
+        if out.seq.is_some() && !out.merged {
+            if let Some(tabs) = self.tabs.borrow().as_ref() {
                 tabs.send(&TabMessage::OutboxGrew);
             }
-        }
-        if let Some(s) = self.syncer.borrow().as_ref() {
-            s.outbox_grew();
+            if let Some(s) = self.syncer.borrow().as_ref() {
+                s.outbox_grew();
+            }
         }
         Ok(out)
     }
@@ -176,6 +177,11 @@ impl StudioStore {
                     TabMessage::OutboxGrew => {
                         if let Some(s) = inner.syncer.borrow().as_ref() {
                             s.outbox_grew();
+                        }
+                    }
+                    TabMessage::SyncNow => {
+                        if let Some(s) = inner.syncer.borrow().as_ref() {
+                            s.round_requested();
                         }
                     }
                     TabMessage::Status { status } => {

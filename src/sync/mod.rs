@@ -47,8 +47,17 @@ struct RejectionEvent<'a> {
 /// An event listener on the global scope, kept to remove it on stop.
 type Listener = (String, Closure<dyn FnMut(JsValue)>);
 
-/// A `sync.now()` waiting for the end of a round.
-type Waiter = (Function, Function);
+/// A `sync.now()` waiting for a round: its promise's resolve and reject, and the first
+/// round number that counts (one that starts, or in another tab completes, after it).
+struct Waiter {
+    resolve: Function,
+    reject: Function,
+    from_round: u64,
+}
+
+/// The least pause between automatic rounds, so a burst of edits (a drag) is pushed as
+/// a few coalesced mutations rather than one round per edit.
+const MIN_GAP_MS: u32 = 1_000;
 
 pub struct Syncer {
     inner: Weak<Inner>,
@@ -63,6 +72,10 @@ pub struct Syncer {
     /// Resolves the loop's wait: an edit, `online`, or `sync.now()`.
     wake: RefCell<Option<Function>>,
     waiters: RefCell<Vec<Waiter>>,
+    /// Rounds this tab has started.
+    rounds_started: Cell<u64>,
+    /// Another tab asked for a round.
+    requested: Cell<bool>,
     stopped: Cell<bool>,
     leadership: RefCell<Option<Leadership>>,
     listeners: RefCell<Vec<Listener>>,
@@ -96,6 +109,8 @@ impl Syncer {
             next_sub: Cell::new(0),
             wake: RefCell::new(None),
             waiters: RefCell::new(Vec::new()),
+            rounds_started: Cell::new(0),
+            requested: Cell::new(false),
             stopped: Cell::new(false),
             leadership: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
@@ -130,8 +145,10 @@ impl Syncer {
                 .remove_event_listener_with_callback(&event, handler.as_ref().unchecked_ref());
         }
         self.wake_up();
-        for (_, reject) in self.waiters.borrow_mut().drain(..) {
-            let _ = reject.call1(&JsValue::NULL, &JsValue::from(Failure::closed()));
+        for w in self.waiters.borrow_mut().drain(..) {
+            let _ = w
+                .reject
+                .call1(&JsValue::NULL, &JsValue::from(Failure::closed()));
         }
     }
 
@@ -145,6 +162,12 @@ impl Syncer {
         self.wake_up();
     }
 
+    /// Another tab's `sync.now()`.
+    pub fn round_requested(&self) {
+        self.requested.set(true);
+        self.wake_up();
+    }
+
     /// Status as the syncing tab reports it, for a tab that does not sync.
     pub fn status_from_tab(&self, status: serde_json::Value) {
         if self.status.borrow().leader {
@@ -152,11 +175,15 @@ impl Syncer {
         }
         if let Ok(mut s) = serde_json::from_value::<SyncStatus>(status) {
             s.leader = false;
+            let done = matches!(
+                s.state,
+                SyncState::Synced | SyncState::Error | SyncState::Offline
+            );
             let round = s.round;
             *self.status.borrow_mut() = s;
             self.emit_status();
-            if round > 0 {
-                self.settle_waiters(Ok(()));
+            if done {
+                self.settle_waiters(round, Ok(()));
             }
         }
     }
@@ -169,7 +196,18 @@ impl Syncer {
                 let _ = reject.call1(&JsValue::NULL, &JsValue::from(Failure::closed()));
                 return;
             }
-            me.waiters.borrow_mut().push((resolve, reject));
+            // In the syncing tab a round started later counts; elsewhere, a round that
+            // completes after the next one the leader reports.
+            let from_round = if me.status.borrow().leader {
+                me.rounds_started.get() + 1
+            } else {
+                me.status.borrow().round + 2
+            };
+            me.waiters.borrow_mut().push(Waiter {
+                resolve,
+                reject,
+                from_round,
+            });
             me.auto.set(
                 me.auto.get()
                     || me
@@ -183,7 +221,7 @@ impl Syncer {
                 me.wake_up();
             } else if let Some(inner) = me.inner.upgrade() {
                 if let Some(tabs) = inner.tabs.borrow().as_ref() {
-                    tabs.send(&TabMessage::OutboxGrew);
+                    tabs.send(&TabMessage::SyncNow);
                 }
             }
         })
@@ -268,11 +306,22 @@ impl Syncer {
         }
     }
 
-    fn settle_waiters(&self, result: Result<(), &Failure>) {
-        for (resolve, reject) in self.waiters.borrow_mut().drain(..) {
+    /// Settles the waiters that round `round` answers.
+    fn settle_waiters(&self, round: u64, result: Result<(), &Failure>) {
+        let ready: Vec<Waiter> = {
+            let mut waiters = self.waiters.borrow_mut();
+            let (ready, later) = std::mem::take(&mut *waiters)
+                .into_iter()
+                .partition(|w| w.from_round <= round);
+            *waiters = later;
+            ready
+        };
+        for w in ready {
             let _ = match result {
-                Ok(()) => resolve.call1(&JsValue::NULL, &status_js(&self.status.borrow())),
-                Err(f) => reject.call1(&JsValue::NULL, &JsValue::from(f.clone())),
+                Ok(()) => w
+                    .resolve
+                    .call1(&JsValue::NULL, &status_js(&self.status.borrow())),
+                Err(f) => w.reject.call1(&JsValue::NULL, &JsValue::from(f.clone())),
             };
         }
     }
@@ -309,23 +358,23 @@ impl Syncer {
         while !me.stopped.get() {
             if !online() {
                 me.update(|s| s.state = SyncState::Offline);
-                me.settle_waiters(Err(&Failure::new(
-                    ErrorCode::Network,
-                    "the browser is offline",
-                )));
+                let offline = Failure::new(ErrorCode::Network, "the browser is offline");
+                me.settle_waiters(u64::MAX, Err(&offline));
                 me.wait(me.interval_ms.max(1_000)).await;
                 continue;
             }
-            let wanted = me.auto.get() || !me.waiters.borrow().is_empty();
+            let wanted = me.auto.get() || me.requested.take() || !me.waiters.borrow().is_empty();
             if !wanted {
                 me.wait(me.interval_ms).await;
                 continue;
             }
+            let round = me.rounds_started.get() + 1;
+            me.rounds_started.set(round);
             let result = me.round().await;
             if me.stopped.get() {
                 break;
             }
-            match result {
+            let pause = match &result {
                 Ok(()) => {
                     failures = 0;
                     me.update(|s| {
@@ -334,14 +383,12 @@ impl Syncer {
                         s.last_synced_at = Some(now_ms());
                         s.round += 1;
                     });
-                    me.settle_waiters(Ok(()));
-                    me.wait(me.interval_ms).await;
+                    me.interval_ms
                 }
                 Err(f) => {
                     failures += 1;
-                    let offline = f.code == ErrorCode::Network;
                     me.update(|s| {
-                        s.state = if offline {
+                        s.state = if f.code == ErrorCode::Network {
                             SyncState::Offline
                         } else {
                             SyncState::Error
@@ -352,15 +399,33 @@ impl Syncer {
                         });
                         s.round += 1;
                     });
-                    me.settle_waiters(Err(&f));
                     if f.code == ErrorCode::Unauthorized || f.code == ErrorCode::Closed {
                         // A bad token will not fix itself: stop until `sync.now()`.
                         me.auto.set(false);
-                        continue;
                     }
-                    me.wait(backoff_ms(failures)).await;
+                    backoff_ms(failures)
                 }
-            }
+            };
+            me.settle_waiters(round, result.as_ref().map(|_| ()));
+            me.pause(pause).await;
+        }
+    }
+
+    /// Waits up to `ms` for a reason to sync, but not less than the minimum gap unless
+    /// someone waits on `sync.now()`.
+    async fn pause(&self, ms: u32) {
+        let started = now_ms();
+        self.wait(ms).await;
+        let gap = i64::from(MIN_GAP_MS.min(ms));
+        let waited = now_ms() - started;
+        if waited < gap
+            && self.waiters.borrow().is_empty()
+            && !self.requested.get()
+            && !self.stopped.get()
+        {
+            let rest = (gap - waited) as u32;
+            // A `sync.now()` during the rest still cuts it short.
+            self.wait(rest).await;
         }
     }
 

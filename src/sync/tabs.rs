@@ -16,6 +16,8 @@ pub enum TabMessage {
     Changed { topics: Vec<Topic>, remote: bool },
     /// Another tab added to the outbox.
     OutboxGrew,
+    /// Another tab's `sync.now()`: the syncing tab runs a round even if it would not.
+    SyncNow,
     /// Another tab's sync status, for tabs that do not sync themselves.
     Status { status: serde_json::Value },
 }

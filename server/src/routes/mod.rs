@@ -10,11 +10,13 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::rejection::PathRejection;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{header, Method};
 use axum::routing::{any, get, post};
 use axum::Router;
 use std::path::PathBuf;
 use studio_core::protocol::Platform;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 
 pub struct StaticDirs {
@@ -29,7 +31,8 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .route("/{platform}/push", post(push::push))
         .route("/{platform}/pull", get(pull::pull))
         .fallback(api_not_found)
-        .method_not_allowed_fallback(method_not_allowed);
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(cors());
     Router::new()
         .nest("/api", api)
         // `nest` leaves these two to the static files; they are API paths all the same.
@@ -42,6 +45,17 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         // A bug must not reach a client as a dropped connection or a stack trace.
         .layer(CatchPanicLayer::custom(crate::error::panic_response))
         .with_state(state)
+}
+
+/// Any origin may call the API: it authenticates by bearer token, never by cookie, so a
+/// foreign page gains nothing it could not do with the token itself. This lets the app
+/// and the package's browser tests run from another origin (a dev server, a CDN).
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(600))
 }
 
 async fn api_not_found() -> ApiError {

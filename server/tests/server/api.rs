@@ -76,6 +76,46 @@ async fn health_openapi_and_static(b: common::Backend) {
 }
 db_test!(health_openapi_and_static_files, health_openapi_and_static);
 
+/// A page on another origin (the app's dev server, the package's browser tests) may
+/// call the API with a bearer token: preflights pass and answers carry the header.
+async fn cross_origin(b: common::Backend) {
+    let s = Server::start(b).await;
+    let res = s
+        .http
+        .request(reqwest::Method::OPTIONS, s.url("/api/canvas/push"))
+        .header("Origin", "http://127.0.0.1:9")
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization,content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let h = res.headers();
+    assert_eq!(h["access-control-allow-origin"], "*");
+    let allowed = h["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        allowed.contains("authorization") && allowed.contains("content-type"),
+        "{allowed}"
+    );
+    let res = s
+        .http
+        .get(s.url("/api/projects/pull?client_id=00000000-0000-4000-8000-000000000001&cursor=0"))
+        .header("Origin", "http://127.0.0.1:9")
+        .bearer_auth(&s.dev_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+}
+db_test!(cross_origin_calls, cross_origin);
+
 async fn auth(b: common::Backend) {
     let s = Server::start(b).await;
     let body = json!({"client_id": id(), "mutations": []});
