@@ -1,0 +1,314 @@
+// @ts-check
+/**
+ * End to end: the built app (dist/), served by the real reference server on a fresh
+ * SQLite database, driven in Debian's Chromium. Two browser contexts are two devices
+ * with their own IndexedDB. Every wait is a wait for a condition, never a sleep.
+ *
+ *   STUDIO_SERVER_BIN=/path/to/studio-server npm test
+ */
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { cp, mkdtemp, rm, writeFile, access } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const WWW = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const DIST = path.join(WWW, "dist");
+const PKG = path.join(WWW, "..", "pkg");
+/** Generous: CI machines are small, and the first sync pulls the tool catalog. */
+const WAIT = { timeout: 30_000 };
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-sync",
+];
+
+/**
+ * Starts `studio-server serve` on a free port with a fresh database and the app's
+ * build as its www dir, plus a config.json holding a new token.
+ * @returns {Promise<{ origin: string, stop: () => Promise<void>, log: () => string }>}
+ */
+async function startServer() {
+  const bin = process.env.STUDIO_SERVER_BIN;
+  if (!bin) throw new Error("set STUDIO_SERVER_BIN to the studio-server binary (cargo build -p studio-server)");
+  await access(path.join(DIST, "index.html")).catch(() => {
+    throw new Error("no dist/index.html: run `npm run build` first");
+  });
+  const tmp = await mkdtemp(path.join(tmpdir(), "studio-www-e2e-"));
+  const www = path.join(tmp, "www");
+  // A copy, so the token written next to index.html never lands in dist/.
+  await cp(DIST, www, { recursive: true });
+  const env = {
+    ...process.env,
+    DATABASE_URL: `sqlite://${tmp}/studio.sqlite`,
+    STUDIO_DATA_DIR: path.join(tmp, "data"),
+    STUDIO_WWW_DIR: www,
+    STUDIO_PKG_DIR: PKG,
+    STUDIO_RUNNER_DELAY_MS: "50",
+  };
+  execFileSync(bin, ["migrate"], { env, stdio: ["ignore", "ignore", "inherit"] });
+  const token = execFileSync(bin, ["token", "create", "e2e@test.local"], { env }).toString().trim();
+  assert.match(token, /^[0-9a-f]{64}$/, "token create prints a token");
+
+  const server = spawn(bin, ["serve", "--addr", "127.0.0.1:0"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const origin = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the server did not start:\n${output}`)), WAIT.timeout);
+    const onData = (/** @type {Buffer} */ chunk) => {
+      output += chunk.toString();
+      const m = /listening on (http:\/\/[0-9.]+:\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    server.stdout.on("data", onData);
+    server.stderr.on("data", onData);
+    server.on("exit", (code) => reject(new Error(`the server exited (${code}):\n${output}`)));
+  });
+  await writeFile(path.join(www, "config.json"), JSON.stringify({ serverUrl: origin, token }));
+
+  const stop = async () => {
+    if (server.exitCode === null) {
+      const exited = new Promise((resolve) => server.once("exit", resolve));
+      server.kill("SIGTERM");
+      await exited;
+    }
+    await rm(tmp, { recursive: true, force: true });
+  };
+  return { origin, stop, log: () => output };
+}
+
+/**
+ * What a person sees on the canvas: each node's label and position (React Flow's
+ * transform, in flow coordinates, so the viewport does not matter) and each edge as
+ * "source label -> target label". Runs in the page.
+ */
+function readCanvas() {
+  const labels = new Map();
+  const nodes = /** @type {Record<string, [number, number]>} */ ({});
+  for (const el of document.querySelectorAll(".react-flow__node")) {
+    const label = el.querySelector(".studio-node-label")?.textContent ?? "?";
+    labels.set(el.getAttribute("data-id"), label);
+    const m = /translate\(([-\d.]+)px,\s*([-\d.]+)px\)/.exec(/** @type {HTMLElement} */ (el).style.transform);
+    nodes[label] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  }
+  const edges = [];
+  for (const el of document.querySelectorAll(".react-flow__edge")) {
+    const m = /^Edge from (\S+) to (\S+)$/.exec(el.getAttribute("aria-label") ?? "");
+    if (m) edges.push(`${labels.get(m[1]) ?? m[1]} -> ${labels.get(m[2]) ?? m[2]}`);
+  }
+  return { nodes, edges: edges.sort() };
+}
+
+/** @typedef {ReturnType<typeof readCanvas>} Canvas */
+
+/** @param {import("playwright-core").Page} page */
+async function canvasOf(page) {
+  return page.evaluate(readCanvas);
+}
+
+/**
+ * Waits until the page shows exactly `expected` (then checks it, for a clear diff).
+ * @param {import("playwright-core").Page} page
+ * @param {Canvas} expected
+ */
+async function waitForCanvas(page, expected) {
+  const want = JSON.stringify(expected);
+  await page
+    .waitForFunction(
+      ([read, want]) => JSON.stringify(new Function(`return (${read})()`)()) === want,
+      [readCanvas.toString(), want],
+      WAIT,
+    )
+    .catch(() => {});
+  assert.deepEqual(await canvasOf(page), expected);
+}
+
+/** @param {import("playwright-core").Page} page */
+async function waitForSynced(page) {
+  await page.waitForFunction(() => {
+    const el = /** @type {HTMLElement | null} */ (document.querySelector("[data-testid=sync-status]"));
+    return el?.dataset["state"] === "synced" && el.dataset["pending"] === "0";
+  }, null, WAIT);
+}
+
+/**
+ * @param {import("playwright-core").Page} page
+ * @param {string} state
+ */
+async function waitForState(page, state) {
+  await page.waitForFunction(
+    (state) => document.querySelector("[data-testid=sync-status]")?.getAttribute("data-state") === state,
+    state,
+    WAIT,
+  );
+}
+
+/** @param {import("playwright-core").Page} page @param {string} label */
+function node(page, label) {
+  return page.locator(".react-flow__node", { has: page.locator(".studio-node-label", { hasText: label }) });
+}
+
+/**
+ * Drags with the mouse, in steps, as a hand would.
+ * @param {import("playwright-core").Page} page
+ * @param {import("playwright-core").Locator} from
+ * @param {{ x: number, y: number } | import("playwright-core").Locator} to  an offset, or a target
+ */
+async function drag(page, from, to) {
+  const a = await from.boundingBox();
+  assert.ok(a, "drag source is on screen");
+  const start = { x: a.x + a.width / 2, y: a.y + a.height / 2 };
+  let end;
+  if ("boundingBox" in to) {
+    const b = await to.boundingBox();
+    assert.ok(b, "drag target is on screen");
+    end = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+  } else {
+    end = { x: start.x + to.x, y: start.y + to.y };
+  }
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  await page.mouse.move(end.x, end.y, { steps: 12 });
+  await page.mouse.up();
+}
+
+test("canvas app: edit, persist, sync to a second device, offline edit", async (t) => {
+  const server = await startServer();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
+    args: CHROMIUM_ARGS,
+  });
+  /** @type {string[]} */
+  const pageErrors = [];
+  /** @param {import("playwright-core").Page} page @param {string} name */
+  const watchErrors = (page, name) => {
+    page.on("pageerror", (err) => pageErrors.push(`${name}: ${err.message}`));
+    page.on("console", (msg) => {
+      // Failed requests while offline are the point of the test, not errors of the app.
+      if (msg.type() === "error" && !/Failed to load resource|net::ERR_/.test(msg.text())) {
+        pageErrors.push(`${name} console: ${msg.text()}`);
+      }
+    });
+  };
+
+  /** Steps build on each other: after a failure the rest are skipped, not timed out. */
+  let failed = false;
+  /** @param {string} name @param {() => Promise<void>} fn */
+  const step = (name, fn) =>
+    t.test(name, { skip: failed && "an earlier step failed" }, async () => {
+      try {
+        await fn();
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    });
+
+  try {
+    const deviceA = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const a = await deviceA.newPage();
+    watchErrors(a, "A");
+    /** @type {Canvas} */
+    let expected = { nodes: {}, edges: [] };
+
+    await step("the app opens its store", async () => {
+      await a.goto(server.origin + "/");
+      const ready = a.getByLabel("Project name");
+      const broken = a.getByRole("heading", { name: "The studio could not open its local database" });
+      await ready.or(broken).waitFor(WAIT);
+      if (await broken.isVisible()) assert.fail(`the app shows: ${await a.locator("main, #root").first().innerText()}`);
+    });
+
+    await step("create a project and a file", async () => {
+      await a.getByLabel("Project name").fill("Villa Rosa");
+      await a.getByRole("button", { name: "Create project" }).click();
+      await a.getByRole("heading", { name: "Villa Rosa" }).waitFor(WAIT);
+      await a.getByLabel("File name").fill("Ground floor");
+      await a.getByRole("button", { name: "Create file" }).click();
+      await a.getByRole("button", { name: "Add node" }).waitFor(WAIT);
+      assert.equal(new URL(a.url()).hash, "#/canvas/villa-rosa/ground-floor");
+    });
+
+    await step("add two nodes, connect them, drag one", async () => {
+      const add = a.getByRole("button", { name: "Add node" });
+      await add.click();
+      await node(a, "Node 1").waitFor(WAIT);
+      await add.click();
+      await node(a, "Node 2").waitFor(WAIT);
+
+      await drag(a, node(a, "Node 1").locator(".react-flow__handle.source"), node(a, "Node 2").locator(".react-flow__handle.target"));
+      await a.locator(".react-flow__edge").first().waitFor(WAIT);
+
+      const before = await canvasOf(a);
+      await drag(a, node(a, "Node 2").locator(".studio-node-label"), { x: 160, y: 90 });
+      const after = await canvasOf(a);
+      assert.deepEqual(after.nodes["Node 1"], before.nodes["Node 1"], "Node 1 stays put");
+      assert.notDeepEqual(after.nodes["Node 2"], before.nodes["Node 2"], "Node 2 moved");
+      assert.deepEqual(after.edges, ["Node 1 -> Node 2"]);
+      expected = after;
+    });
+
+    await step("everything is still there after a reload (IndexedDB)", async () => {
+      await a.reload();
+      await waitForCanvas(a, expected);
+    });
+
+    await step("device A syncs: synced, 0 pending", async () => {
+      await waitForSynced(a);
+    });
+
+    const deviceB = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const b = await deviceB.newPage();
+    watchErrors(b, "B");
+
+    await step("a second device opens the file by its URL and sees the same graph", async () => {
+      // A fresh device: nothing local yet, so the page waits for the first pull.
+      await b.goto(server.origin + "/#/canvas/villa-rosa/ground-floor");
+      await waitForCanvas(b, expected);
+      await waitForSynced(b);
+    });
+
+    await step("an edit made offline on A reaches B once A is back online", async () => {
+      await deviceA.setOffline(true);
+      await waitForState(a, "offline");
+
+      await a.getByRole("button", { name: "Add node" }).click();
+      await node(a, "Node 3").waitFor(WAIT);
+      await drag(a, node(a, "Node 1").locator(".studio-node-label"), { x: -120, y: 40 });
+      const offline = await canvasOf(a);
+      assert.equal(Object.keys(offline.nodes).length, 3);
+      assert.notDeepEqual(offline.nodes["Node 1"], expected.nodes["Node 1"], "Node 1 moved");
+      // Still offline: the edits wait in the outbox, and B has not seen them.
+      await a.waitForFunction(
+        () => Number(document.querySelector("[data-testid=sync-status]")?.getAttribute("data-pending")) > 0,
+        null,
+        WAIT,
+      );
+      assert.equal(await a.locator("[data-testid=sync-status]").getAttribute("data-state"), "offline");
+      assert.deepEqual(await canvasOf(b), expected);
+
+      await deviceA.setOffline(false);
+      await waitForSynced(a);
+      await waitForCanvas(b, offline);
+    });
+
+    await step("no errors in the pages", async () => {
+      assert.deepEqual(pageErrors, []);
+    });
+  } catch (err) {
+    console.error(`server output:\n${server.log()}`);
+    throw err;
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
