@@ -22,7 +22,7 @@ step "core: unit and property tests"
 cargo test --locked -p studio-core --lib
 
 step "core: simulation of clients and a server over a bad network"
-SIM_SEEDS="${SIM_SEEDS:-3000}" cargo test --locked --release -p studio-core --test sim -- --nocapture
+SIM_SEEDS="${SIM_SEEDS:-2000}" cargo test --locked --release -p studio-core --test sim -- --nocapture
 
 tmp=$(mktemp -d)
 server_pid=""

@@ -288,11 +288,11 @@ impl Txn for IdbTxn<'_> {
         self.put_raw(v1::OUTBOX, &v, None)
     }
 
-    fn outbox_delete_through(&mut self, seq: u64) -> Result<(), StoreError> {
-        self.delete_raw(
-            v1::OUTBOX,
-            KeyRange::UpperBound(JsValue::from_f64(seq as f64), false),
-        )
+    fn outbox_delete(&mut self, seqs: &[u64]) -> Result<(), StoreError> {
+        for seq in seqs {
+            self.delete_raw(v1::OUTBOX, KeyRange::Only(JsValue::from_f64(*seq as f64)))?;
+        }
+        Ok(())
     }
 
     async fn meta(&mut self) -> Result<SyncMeta, StoreError> {

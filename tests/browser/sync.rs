@@ -100,6 +100,8 @@ async fn offline_edits_sync_to_another_device() {
     assert_eq!(status["state"], "synced");
     assert_eq!(pending(&a).await, 0);
 
+    // Project slugs are unique per server: the server may have given this one another.
+    let p = ok(a.projects().get(js(p["id"].clone()))).await;
     let b = device(&fresh_name("dev-b"), 'a').await;
     sync(&b).await;
     assert_eq!(

@@ -190,12 +190,17 @@ impl Engine {
             }
         }
 
-        // 2. Acknowledged mutations leave; the rejected among them are reported.
+        // 2. Acknowledged mutations of this platform leave once its last page is here
+        // (their effects are then all in the confirmed state; another platform's wait
+        // for that platform's pull, so nothing flickers out between the two pulls).
+        // The rejected among them are reported.
         let mut meta = txn.meta().await?;
         let entries = txn.outbox().await?;
-        let (acked, pending): (Vec<OutboxEntry>, Vec<OutboxEntry>) =
-            entries.into_iter().partition(|e| e.seq <= page.last_seq);
+        let (acked, pending): (Vec<OutboxEntry>, Vec<OutboxEntry>) = entries
+            .into_iter()
+            .partition(|e| e.seq <= page.last_seq && e.platform() == platform && !page.has_more);
         out.acknowledged = acked.len();
+        let acked_seqs: Vec<u64> = acked.iter().map(|e| e.seq).collect();
         out.rejections = acked
             .into_iter()
             .filter_map(|e| {
@@ -206,8 +211,8 @@ impl Engine {
                 })
             })
             .collect();
-        if out.acknowledged > 0 {
-            txn.outbox_delete_through(page.last_seq)?;
+        if !acked_seqs.is_empty() {
+            txn.outbox_delete(&acked_seqs)?;
         }
         meta.cursors.insert(platform, page.cursor);
         meta.acked_through = meta.acked_through.max(page.last_seq);

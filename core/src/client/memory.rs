@@ -166,11 +166,12 @@ impl Txn for MemoryTxn<'_> {
         Ok(())
     }
 
-    fn outbox_delete_through(&mut self, seq: u64) -> Result<(), StoreError> {
-        let kept = self.state.outbox.split_off(&(seq + 1));
-        let removed = std::mem::replace(&mut self.state.outbox, kept);
-        self.undo
-            .push(Undo::OutboxRemoved(removed.into_values().collect()));
+    fn outbox_delete(&mut self, seqs: &[u64]) -> Result<(), StoreError> {
+        let removed = seqs
+            .iter()
+            .filter_map(|s| self.state.outbox.remove(s))
+            .collect();
+        self.undo.push(Undo::OutboxRemoved(removed));
         Ok(())
     }
 

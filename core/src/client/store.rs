@@ -80,7 +80,7 @@ pub trait Txn {
     async fn outbox(&mut self) -> Result<Vec<OutboxEntry>, StoreError>;
     async fn outbox_tail(&mut self) -> Result<Option<OutboxEntry>, StoreError>;
     fn outbox_put(&mut self, entry: &OutboxEntry) -> Result<(), StoreError>;
-    fn outbox_delete_through(&mut self, seq: u64) -> Result<(), StoreError>;
+    fn outbox_delete(&mut self, seqs: &[u64]) -> Result<(), StoreError>;
 
     async fn meta(&mut self) -> Result<SyncMeta, StoreError>;
     fn put_meta(&mut self, meta: &SyncMeta) -> Result<(), StoreError>;
