@@ -127,6 +127,7 @@ pub fn new_execution(a: &ExecutionCreate, tool: &Tool, ctx: Ctx) -> Result<ToolE
     if a.tool_id != tool.id {
         return Err(CoreError::validation("tool_id", "does not match the tool"));
     }
+    tool.check_available("tool_id")?;
     tool.check_inputs(&a.input_images, a.input_text.as_deref())?;
     tool.check_settings(&a.input_settings)?;
     Ok(ToolExecution {
@@ -350,6 +351,11 @@ mod tests {
         let sketch = c.by_slug("sketch-to-render").unwrap();
         assert!(exec(sketch, &["a"], None, json!({})).is_err(), "needs text");
         assert!(exec(sketch, &["a"], Some("a timber house"), json!({})).is_ok());
+
+        let mut offline = plan.clone();
+        offline.status = crate::model::ToolStatus::Offline;
+        let err = exec(&offline, &["a"], None, json!({"floorPlanType": "2d-lines"})).unwrap_err();
+        assert!(err.to_string().contains("offline"), "{err}");
 
         let multi = c.by_slug("style-transfer").unwrap();
         assert!(exec(multi, &["a"], None, json!({})).is_err());

@@ -78,6 +78,10 @@ pub enum CoreError {
     SlugTaken { slug: String },
     #[error("{0}")]
     Conflict(String),
+    /// Readable but not the caller's to change (someone else's public project, a global
+    /// template).
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 impl CoreError {
@@ -88,6 +92,7 @@ impl CoreError {
             CoreError::NotFound { .. } => ErrorCode::NotFound,
             CoreError::SlugTaken { .. } => ErrorCode::SlugTaken,
             CoreError::Conflict(_) => ErrorCode::Conflict,
+            CoreError::Forbidden(_) => ErrorCode::Forbidden,
         }
     }
 

@@ -26,6 +26,17 @@ pub fn tool_id_for(slug: &str) -> Id {
     Uuid::new_v5(&namespace::TOOL, slug.as_bytes())
 }
 
+/// The id of a tool's global default template (seeded from the catalog).
+pub fn global_template_id(tool_id: Id) -> Id {
+    Uuid::new_v5(&tool_id, b"global-default-template")
+}
+
+/// The id of the render an execution writes as its output, so every server instance
+/// (and a retry of the runner) writes the same row.
+pub fn output_render_id(execution_id: Id) -> Id {
+    Uuid::new_v5(&execution_id, b"output-render")
+}
+
 pub fn new_id() -> Id {
     Uuid::new_v4()
 }

@@ -18,8 +18,9 @@ pub const INPUT_IMAGES_MAX: usize = 16;
 pub const OPS_PER_APPLY_MAX: usize = 10_000;
 /// Mutations in one push request.
 pub const MUTATIONS_PER_PUSH_MAX: usize = 500;
-/// Changes in one pull page.
+/// Changes in one pull page: at most, and when the client does not say.
 pub const PULL_LIMIT_MAX: u32 = 1_000;
+pub const PULL_LIMIT_DEFAULT: u32 = 500;
 /// A request body the server accepts.
 pub const BODY_MAX_BYTES: usize = 1024 * 1024;
 /// |coordinate| of positions and viewports: far beyond any screen, well inside f64.

@@ -9,23 +9,16 @@ use crate::changelog::{self, Audience, Entry};
 use crate::db::{Db, DbError, DbResult, Query};
 use crate::store;
 use studio_core::catalog::{self, Catalog};
-use studio_core::ids::Id;
 use studio_core::model::{Tool, ToolSettingsTemplate, ToolStatus};
 use studio_core::protocol::EntityKind;
-use uuid::Uuid;
 
 pub fn builtin() -> DbResult<Catalog> {
     catalog::builtin().map_err(|e| DbError::Setup(format!("tool catalog: {e}")))
 }
 
-/// The id of a tool's global default template, the same on every server.
-pub fn global_template_id(tool_id: Id) -> Id {
-    Uuid::new_v5(&tool_id, b"global-default-template")
-}
-
 pub fn global_template(tool: &Tool) -> ToolSettingsTemplate {
     ToolSettingsTemplate {
-        id: global_template_id(tool.id),
+        id: studio_core::ids::global_template_id(tool.id),
         tool_id: tool.id,
         user_id: None,
         name: format!("{} defaults", tool.name),

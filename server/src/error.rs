@@ -121,7 +121,7 @@ pub fn not_found(entity: &'static str, id: impl ToString) -> ApplyError {
 }
 
 pub fn forbidden(message: impl Into<String>) -> ApplyError {
-    ApplyError::Rejected(ErrorDetail::new(ErrorCode::Forbidden, message))
+    CoreError::Forbidden(message.into()).into()
 }
 
 pub fn validation(field: &str, message: impl Into<String>) -> ApplyError {

@@ -21,14 +21,8 @@ use studio_core::model::{
     ExecutionStatus, OutputType, Render, RenderStatus, RenderType, Tool, ToolExecution,
 };
 use studio_core::protocol::EntityKind;
-use uuid::Uuid;
 
 pub const FAIL_MARKER: &str = "[fail]";
-
-/// The id of an execution's output render, derived so a rerun cannot duplicate it.
-pub fn output_render_id(execution_id: Id) -> Id {
-    Uuid::new_v5(&execution_id, b"output-render")
-}
 
 /// What a run produces: deterministic in the tool and the inputs.
 pub struct Outcome {
@@ -171,7 +165,7 @@ fn transition(from: ExecutionStatus, to: ExecutionStatus) -> DbResult<ExecutionS
 }
 
 fn output_render(e: &ToolExecution, tool: &Tool, now: i64) -> Render {
-    let id = output_render_id(e.id);
+    let id = studio_core::ids::output_render_id(e.id);
     let (kind, ext) = match tool.output_type {
         OutputType::Image => (RenderType::Image, "png"),
         OutputType::Video => (RenderType::Video, "mp4"),

@@ -89,6 +89,9 @@ pub fn apply(m: &Mutation, ws: &mut Workspace, ctx: Ctx) -> Step {
                 _ => return Err(CoreError::not_found("execution", a.source_execution_id).into()),
             };
             require_absent(ws, Unit::Execution(a.id), "execution")?;
+            if let Some(Record::Tool(t)) = ws.get(&Unit::Tool(source.tool_id))? {
+                t.check_available("source_execution_id")?;
+            }
             ws.put(Record::Execution(build::replay_execution(
                 &source, a.id, ctx,
             )));
@@ -108,7 +111,7 @@ pub fn apply(m: &Mutation, ws: &mut Workspace, ctx: Ctx) -> Step {
                 .as_ref()
                 .is_some_and(|t| t.user_id.is_none() && ctx.user_id.is_some())
             {
-                return Err(CoreError::Conflict("global templates are read-only".into()).into());
+                return Err(CoreError::Forbidden("global templates are read-only".into()).into());
             }
             let t = build::upsert_template(existing.as_ref(), a, &tool, ctx)?;
             // One default per tool and user: the server does the same, and only the
@@ -130,7 +133,7 @@ pub fn apply(m: &Mutation, ws: &mut Workspace, ctx: Ctx) -> Step {
         }
         Mutation::TemplateDelete(a) => match ws.get(&Unit::Template(a.id))? {
             Some(Record::Template(t)) if t.user_id.is_none() && ctx.user_id.is_some() => {
-                Err(CoreError::Conflict("global templates are read-only".into()).into())
+                Err(CoreError::Forbidden("global templates are read-only".into()).into())
             }
             Some(Record::Template(_)) => {
                 ws.delete(Unit::Template(a.id));

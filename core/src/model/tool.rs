@@ -39,6 +39,17 @@ pub struct Tool {
 }
 
 impl Tool {
+    /// An offline tool takes no executions (nor replays of old ones).
+    pub fn check_available(&self, field: &str) -> Result<()> {
+        match self.status {
+            super::enums::ToolStatus::Online => Ok(()),
+            super::enums::ToolStatus::Offline => Err(CoreError::validation(
+                field,
+                format!("tool {} is offline", self.slug),
+            )),
+        }
+    }
+
     /// The input rules of `input_type`: `image` takes one image and no text, `image+text`
     /// one image and a text, `multiple` two or more images and an optional text.
     pub fn check_inputs(&self, images: &[String], text: Option<&str>) -> Result<()> {

@@ -7,7 +7,7 @@ use crate::error::{forbidden, not_found, validation, ApplyResult};
 use crate::store;
 use studio_core::build;
 use studio_core::ids::Id;
-use studio_core::model::{Project, ToolExecution, ToolSettingsTemplate, ToolStatus};
+use studio_core::model::{Project, ToolExecution, ToolSettingsTemplate};
 use studio_core::protocol::mutation::{ExecutionCreate, ExecutionReplay, TemplateUpsert};
 use studio_core::protocol::EntityKind;
 
@@ -39,12 +39,6 @@ pub async fn create_execution(tx: &mut Tx, ctx: &Ctx<'_>, a: ExecutionCreate) ->
     let Some(tool) = store::apps::get_tool(tx, a.tool_id).await? else {
         return Err(not_found("tool", a.tool_id));
     };
-    if tool.status == ToolStatus::Offline {
-        return Err(validation(
-            "tool_id",
-            format!("tool {} is offline", tool.slug),
-        ));
-    }
     if let Some(parent_id) = a.parent_execution_id {
         // A variation may vary any execution its user can read, of the same tool.
         let parent = match store::apps::get_execution(tx, parent_id).await? {
@@ -86,14 +80,8 @@ pub async fn replay_execution(tx: &mut Tx, ctx: &Ctx<'_>, a: ExecutionReplay) ->
         "tool_execution",
         a.id,
     )?;
-    match store::apps::get_tool(tx, source.tool_id).await? {
-        Some(t) if t.status == ToolStatus::Offline => {
-            return Err(validation(
-                "source_execution_id",
-                format!("tool {} is offline", t.slug),
-            ));
-        }
-        _ => {}
+    if let Some(t) = store::apps::get_tool(tx, source.tool_id).await? {
+        t.check_available("source_execution_id")?;
     }
     let e = build::replay_execution(&source, a.id, ctx.build());
     store::apps::insert_execution(tx, &e).await?;

@@ -9,8 +9,6 @@ use studio_core::limits::PULL_LIMIT_MAX;
 use studio_core::protocol::{PullQuery, PullResponse};
 use studio_core::CoreError;
 
-pub const PULL_LIMIT_DEFAULT: u32 = 500;
-
 /// The platform's changes after `cursor` that the caller may read, in seq order.
 #[utoipa::path(get, path = "/api/{platform}/pull", tag = "sync",
     params(
@@ -36,7 +34,7 @@ pub async fn pull(
 ) -> Result<Json<PullResponse>, ApiError> {
     let platform = super::platform(path)?;
     let Query(q) = query.map_err(|e| ApiError::Malformed(e.body_text()))?;
-    let limit = q.limit.unwrap_or(PULL_LIMIT_DEFAULT);
+    let limit = q.limit.unwrap_or(studio_core::limits::PULL_LIMIT_DEFAULT);
     if limit == 0 || limit > PULL_LIMIT_MAX {
         return Err(ApiError::Validation(CoreError::validation(
             "limit",
