@@ -38,7 +38,8 @@ enum Msg {
     PushResp {
         client: usize,
         req: u64,
-        outcome: Result<studio_core::protocol::PushResponse, u64>,
+        outcome:
+            Result<studio_core::protocol::PushResponse, studio_core::protocol::push::SeqGapDetails>,
     },
     PullReq {
         client: usize,
@@ -370,7 +371,7 @@ impl Sim {
                 });
                 let r = match &outcome {
                     Ok(resp) => block_on(c.engine.record_push(&mut txn, resp)),
-                    Err(last) => block_on(c.engine.record_seq_gap(&mut txn, *last)),
+                    Err(gap) => block_on(c.engine.record_seq_gap(&mut txn, gap)),
                 };
                 r.expect("record push");
                 txn.commit();
@@ -467,7 +468,7 @@ impl Sim {
             let mut txn = client.state.begin();
             match &outcome {
                 Ok(r) => block_on(client.engine.record_push(&mut txn, r)).expect("record"),
-                Err(l) => block_on(client.engine.record_seq_gap(&mut txn, *l)).expect("gap"),
+                Err(gap) => block_on(client.engine.record_seq_gap(&mut txn, gap)).expect("gap"),
             }
             txn.commit();
         }

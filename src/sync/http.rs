@@ -17,7 +17,8 @@ pub enum HttpError {
         status: u16,
         code: ErrorCode,
         message: String,
-        last_seq: Option<u64>,
+        /// For a 409 `seq_gap`: where the server is, and its answers before the gap.
+        gap: Option<SeqGapDetails>,
     },
 }
 
@@ -111,7 +112,7 @@ async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, HttpError> {
             status,
             code: ErrorCode::Malformed,
             message: format!("the server's answer is malformed: {e}"),
-            last_seq: None,
+            gap: None,
         });
     }
     let body: Option<ErrorBody> = serde_json::from_str(&text).ok();
@@ -127,9 +128,7 @@ async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, HttpError> {
             None,
         ),
     };
-    let last_seq = details
-        .and_then(|d| serde_json::from_value::<SeqGapDetails>(d).ok())
-        .map(|d| d.last_seq);
+    let gap = details.and_then(|d| serde_json::from_value::<SeqGapDetails>(d).ok());
     let code = if status >= 500 {
         ErrorCode::Server
     } else {
@@ -139,6 +138,6 @@ async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, HttpError> {
         status,
         code,
         message,
-        last_seq,
+        gap,
     })
 }

@@ -457,12 +457,12 @@ impl Syncer {
                 }
                 Err(HttpError::Status {
                     code: ErrorCode::SeqGap,
-                    last_seq: Some(last),
+                    gap: Some(gap),
                     ..
                 }) => {
                     let db = inner.db()?;
                     let mut txn = IdbTxn::begin(&db)?;
-                    inner.engine.record_seq_gap(&mut txn, last).await?;
+                    inner.engine.record_seq_gap(&mut txn, &gap).await?;
                     txn.commit().await?;
                 }
                 Err(e) => return Err(http_failure(e)),

@@ -12,7 +12,11 @@ use super::unit::Unit;
 use super::workspace::{Needs, StepError, Workspace};
 use crate::build::Ctx;
 use crate::error::{CoreError, ErrorCode};
-use crate::protocol::{ErrorDetail, Mutation, Platform, PullResponse, PushResponse, RawMutation};
+use crate::protocol::push::SeqGapDetails;
+use crate::protocol::{
+    ErrorDetail, Mutation, MutationResult, MutationStatus, Platform, PullResponse, PushResponse,
+    RawMutation,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -285,38 +289,23 @@ impl Engine {
         txn: &mut T,
         resp: &PushResponse,
     ) -> Result<(), EngineError> {
-        let rejected: BTreeMap<u64, &ErrorDetail> = resp
-            .results
-            .iter()
-            .filter_map(|r| {
-                r.error
-                    .as_ref()
-                    .filter(|_| r.status == crate::protocol::MutationStatus::Rejected)
-                    .map(|e| (r.seq, e))
-            })
-            .collect();
-        if !rejected.is_empty() {
-            for mut e in txn.outbox().await? {
-                if let Some(err) = rejected.get(&e.seq) {
-                    e.rejected = Some((*err).clone());
-                    txn.outbox_put(&e)?;
-                }
-            }
-        }
+        mark_rejected(txn, &resp.results).await?;
         let mut meta = txn.meta().await?;
         meta.acked_through = meta.acked_through.max(resp.last_seq);
         txn.put_meta(&meta)?;
         Ok(())
     }
 
-    /// The server has processed up to `last_seq` (a 409 `seq_gap`): resume after it.
+    /// The server has processed up to `last_seq` (a 409 `seq_gap`): resume after it,
+    /// keeping the answers it gave for the part of the batch before the gap.
     pub async fn record_seq_gap<T: Txn>(
         &self,
         txn: &mut T,
-        last_seq: u64,
+        gap: &SeqGapDetails,
     ) -> Result<(), EngineError> {
+        mark_rejected(txn, &gap.results).await?;
         let mut meta = txn.meta().await?;
-        meta.acked_through = last_seq;
+        meta.acked_through = gap.last_seq;
         txn.put_meta(&meta)?;
         Ok(())
     }
@@ -331,6 +320,26 @@ impl Engine {
             .filter(|e| e.seq > meta.acked_through)
             .count())
     }
+}
+
+/// Keeps the server's error on each rejected entry; the entry leaves the outbox (and
+/// the app hears why) with the next pull of its platform.
+async fn mark_rejected<T: Txn>(txn: &mut T, results: &[MutationResult]) -> Result<(), StoreError> {
+    let rejected: BTreeMap<u64, &ErrorDetail> = results
+        .iter()
+        .filter(|r| r.status == MutationStatus::Rejected)
+        .filter_map(|r| r.error.as_ref().map(|e| (r.seq, e)))
+        .collect();
+    if rejected.is_empty() {
+        return Ok(());
+    }
+    for mut e in txn.outbox().await? {
+        if let Some(err) = rejected.get(&e.seq) {
+            e.rejected = Some((*err).clone());
+            txn.outbox_put(&e)?;
+        }
+    }
+    Ok(())
 }
 
 /// Where a step's reads come from.

@@ -36,4 +36,7 @@ pub struct PushResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeqGapDetails {
     pub last_seq: u64,
+    /// Answers for the batch's mutations processed before the gap.
+    #[serde(default)]
+    pub results: Vec<MutationResult>,
 }

@@ -26,7 +26,7 @@ struct Row {
 
 pub enum PushOutcome {
     Ok(PushResponse),
-    SeqGap(u64),
+    SeqGap(studio_core::protocol::push::SeqGapDetails),
 }
 
 #[derive(Debug, Default)]
@@ -128,7 +128,10 @@ impl SimServer {
                 continue;
             }
             if raw.seq > last + 1 {
-                return PushOutcome::SeqGap(last);
+                return PushOutcome::SeqGap(studio_core::protocol::push::SeqGapDetails {
+                    last_seq: last,
+                    results,
+                });
             }
             let outcome = Mutation::from_raw(&raw.name, &raw.args).and_then(|m| self.apply(&m));
             self.last_seq.insert(client, raw.seq);
