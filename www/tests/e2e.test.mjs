@@ -152,6 +152,36 @@ async function waitForState(page, state) {
   );
 }
 
+/**
+ * Waits until the editor says every edit is in IndexedDB: what a user can reload after.
+ * @param {import("playwright-core").Page} page
+ */
+async function waitForSaved(page) {
+  await page.waitForFunction(
+    () => document.querySelector("[data-testid=save-state]")?.getAttribute("data-saving") === "false",
+    null,
+    WAIT,
+  );
+}
+
+/**
+ * Runs in every page: records when an open canvas gives way to "No file" or "was
+ * deleted" although nobody deleted it (the store's visible state must never lose a
+ * file or an edit, not even for a moment during a sync).
+ */
+function watchForVanishing() {
+  let opened = false;
+  new MutationObserver(() => {
+    if (document.querySelector(".react-flow")) opened = true;
+    const h1 = document.querySelector("h1")?.textContent ?? "";
+    if (opened && /^No file|was deleted$/.test(h1)) {
+      opened = false;
+      // @ts-expect-error: exposed by the test through exposeFunction
+      window.reportVanished(`${location.hash}: ${h1}`);
+    }
+  }).observe(document, { subtree: true, childList: true });
+}
+
 /** @param {import("playwright-core").Page} page @param {string} label */
 function node(page, label) {
   return page.locator(".react-flow__node", { has: page.locator(".studio-node-label", { hasText: label }) });
@@ -200,6 +230,16 @@ test("canvas app: edit, persist, sync to a second device, offline edit", async (
     });
   };
 
+  /** @type {string[]} */
+  const vanished = [];
+  /** A device: a browser context with its own IndexedDB, watched for vanishing files. */
+  const newDevice = async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.exposeFunction("reportVanished", (/** @type {string} */ what) => vanished.push(what));
+    await context.addInitScript(watchForVanishing);
+    return context;
+  };
+
   /** Steps build on each other: after a failure the rest are skipped, not timed out. */
   let failed = false;
   /** @param {string} name @param {() => Promise<void>} fn */
@@ -209,12 +249,15 @@ test("canvas app: edit, persist, sync to a second device, offline edit", async (
         await fn();
       } catch (err) {
         failed = true;
+        if (vanished.length > 0 && err instanceof Error) {
+          err.message += `\n(meanwhile the open file vanished from the screen: ${vanished.join("; ")})`;
+        }
         throw err;
       }
     });
 
   try {
-    const deviceA = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const deviceA = await newDevice();
     const a = await deviceA.newPage();
     watchErrors(a, "A");
     /** @type {Canvas} */
@@ -258,6 +301,7 @@ test("canvas app: edit, persist, sync to a second device, offline edit", async (
     });
 
     await step("everything is still there after a reload (IndexedDB)", async () => {
+      await waitForSaved(a);
       await a.reload();
       await waitForCanvas(a, expected);
     });
@@ -266,7 +310,7 @@ test("canvas app: edit, persist, sync to a second device, offline edit", async (
       await waitForSynced(a);
     });
 
-    const deviceB = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const deviceB = await newDevice();
     const b = await deviceB.newPage();
     watchErrors(b, "B");
 
@@ -301,8 +345,9 @@ test("canvas app: edit, persist, sync to a second device, offline edit", async (
       await waitForCanvas(b, offline);
     });
 
-    await step("no errors in the pages", async () => {
+    await step("no errors in the pages, and the open file never vanished", async () => {
       assert.deepEqual(pageErrors, []);
+      assert.deepEqual(vanished, []);
     });
   } catch (err) {
     console.error(`server output:\n${server.log()}`);

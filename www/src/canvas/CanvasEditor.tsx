@@ -135,6 +135,9 @@ function Editor({ projectSlug, file }: { projectSlug: string; file: CanvasFile }
         <button type="button" onClick={addNode} disabled={g.initialViewport === null}>
           Add node
         </button>
+        <span className="muted" data-testid="save-state" data-saving={g.saving}>
+          {g.saving ? "Saving…" : "Saved on this device"}
+        </span>
         <span className="muted" data-testid="graph-counts">
           {nodes.length} {nodes.length === 1 ? "node" : "nodes"} · {edges.length} {edges.length === 1 ? "edge" : "edges"}
         </span>

@@ -8,11 +8,13 @@ import { mergeEdges, mergeNodes, type StudioFlowNode } from "./convert";
 /**
  * A file's graph as React Flow state, kept in step with the store.
  *
- * Local edits change the React Flow state at once and go to the store as ops (`send`),
- * one `applyOps` at a time so they land in the order they were made. Changes from other
- * tabs or the server reload the graph (`reload`), which waits for this tab's own edits
- * to land first and retries if more arrived meanwhile: a snapshot read before one of
- * our edits committed would otherwise undo it on screen, e.g. snap a dragged node back.
+ * Local edits change the React Flow state at once and go to the store as ops (`send`).
+ * One `applyOps` runs at a time, so edits land in the order they were made; ops sent
+ * while one runs go together in the next call (a drag sends a position per frame, and a
+ * backlog of one transaction per frame would leave the last position unsaved for long).
+ * Changes from other tabs or the server reload the graph (`reload`), which waits for this
+ * tab's own edits to land and reads again if more arrived meanwhile: a snapshot read
+ * before one of our edits committed would undo it on screen, e.g. snap a node back.
  */
 export function useCanvasGraph(fileId: Id) {
   const store = useStore();
@@ -24,15 +26,19 @@ export function useCanvasGraph(fileId: Id) {
   const [gone, setGone] = useState(false);
   /** Nodes under the pointer right now; a reload leaves their position alone. */
   const dragging = useRef(new Set<string>());
-  const writes = useRef<Promise<void>>(Promise.resolve());
+  /** Ops waiting for the running `applyOps` to finish. */
+  const queued = useRef<GraphOp[]>([]);
+  /** The loop writing `queued` to the store, while it runs. */
+  const flushing = useRef<Promise<void> | null>(null);
   const writeCount = useRef(0);
+  const [saving, setSaving] = useState(false);
   const loadTicket = useRef(0);
 
   const reload = useCallback(async () => {
     const ticket = ++loadTicket.current;
     for (;;) {
       const seen = writeCount.current;
-      await writes.current;
+      while (flushing.current !== null) await flushing.current;
       let graph;
       try {
         graph = await store.canvas.getGraph(fileId);
@@ -42,10 +48,10 @@ export function useCanvasGraph(fileId: Id) {
       }
       if (ticket !== loadTicket.current) return; // a newer reload is under way
       if (seen !== writeCount.current) continue; // our own edits landed meanwhile: read again
-      if (graph === null) {
-        setGone(true);
-        return;
-      }
+      // Not sticky: should the graph come back (a sync that briefly lacked it), so does
+      // the editor.
+      setGone(graph === null);
+      if (graph === null) return;
       const { nodes: stored, connections, viewport } = graph;
       setNodes((prev) => mergeNodes(stored, prev, dragging.current));
       setEdges((prev) => mergeEdges(connections, prev));
@@ -54,18 +60,32 @@ export function useCanvasGraph(fileId: Id) {
     }
   }, [store, fileId, notify]);
 
+  const flush = useCallback(async () => {
+    setSaving(true);
+    let failed = false;
+    while (queued.current.length > 0) {
+      const ops = queued.current;
+      queued.current = [];
+      try {
+        await store.canvas.applyOps(fileId, ops);
+      } catch (err) {
+        notify(`Could not save the change: ${errorMessage(err)}`);
+        failed = true;
+      }
+    }
+    flushing.current = null;
+    setSaving(false);
+    // Show what the store holds, not the edit that failed.
+    if (failed) void reload();
+  }, [store, fileId, notify, reload]);
+
   const send = useCallback(
     (ops: GraphOp[]) => {
       writeCount.current++;
-      writes.current = writes.current
-        .then(() => store.canvas.applyOps(fileId, ops))
-        .catch((err: unknown) => {
-          notify(`Could not save the change: ${errorMessage(err)}`);
-          // Show what the store holds, not the edit that failed.
-          void reload();
-        });
+      queued.current.push(...ops);
+      flushing.current ??= flush();
     },
-    [store, fileId, notify, reload],
+    [flush],
   );
 
   useEffect(() => {
@@ -77,5 +97,5 @@ export function useCanvasGraph(fileId: Id) {
     return stop;
   }, [store, fileId, reload]);
 
-  return { nodes, setNodes, edges, setEdges, initialViewport, gone, dragging, send };
+  return { nodes, setNodes, edges, setEdges, initialViewport, gone, dragging, send, saving };
 }
