@@ -1,13 +1,35 @@
-import type { SyncStatus } from "studio-store";
+import { useEffect, useState } from "react";
+import type { SyncState, SyncStatus } from "studio-store";
 import { useSyncStatus } from "../lib/store";
 
-const LABELS: Record<SyncStatus["state"], string> = {
+const LABELS: Record<SyncState, string> = {
   local: "Local only",
   offline: "Offline",
   syncing: "Syncing…",
   synced: "Synced",
   error: "Sync error",
 };
+
+/** How long a round must last before the bar says "Syncing…". */
+const SYNCING_DELAY_MS = 600;
+
+/**
+ * The state to show. The store polls every couple of seconds and each poll is a round
+ * ("syncing" → "synced"); showing every one would make the bar blink while nothing
+ * happens, so only a round that takes a while shows.
+ */
+function useShownState(state: SyncState): SyncState {
+  const [shown, setShown] = useState(state);
+  useEffect(() => {
+    if (state !== "syncing") {
+      setShown(state);
+      return;
+    }
+    const timer = setTimeout(() => setShown("syncing"), SYNCING_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [state]);
+  return shown;
+}
 
 function describe(s: SyncStatus): string {
   const parts: string[] = [];
@@ -19,13 +41,23 @@ function describe(s: SyncStatus): string {
   return parts.join(" · ");
 }
 
-/** The sync status as the store reports it; data-* attributes are for the e2e test. */
+/**
+ * The sync status. `data-state` and `data-pending` carry the store's own values at once
+ * (the e2e test waits on them); the label may lag a short round, see useShownState.
+ */
 export function StatusBar() {
   const s = useSyncStatus();
+  const shown = useShownState(s.state);
   return (
-    <footer className={`status-bar status-${s.state}`} role="status" data-testid="sync-status" data-state={s.state} data-pending={s.pending}>
+    <footer
+      className={`status-bar status-${shown}`}
+      role="status"
+      data-testid="sync-status"
+      data-state={s.state}
+      data-pending={s.pending}
+    >
       <span className="status-dot" aria-hidden="true" />
-      <strong>{LABELS[s.state]}</strong>
+      <strong>{LABELS[shown]}</strong>
       <span className="status-detail">{describe(s)}</span>
       {!s.leader && s.state !== "local" && <span className="status-detail">(another tab syncs)</span>}
     </footer>
