@@ -26,6 +26,12 @@ const NODE_TYPES: NodeTypes = { [FLOW_NODE_TYPE]: StudioNode };
 /** Pan and zoom produce a change per frame; the graph keeps the viewport, not the motion. */
 const VIEWPORT_SAVE_MS = 300;
 
+/** "Node n", one past the highest n on the canvas, so a deletion never leads to a repeat. */
+function nextLabel(nodes: readonly StudioFlowNode[]): string {
+  const taken = nodes.map((n) => /^Node (\d+)$/.exec(n.data.label)?.[1]).map(Number).filter(Number.isFinite);
+  return `Node ${Math.max(0, ...taken) + 1}`;
+}
+
 export function CanvasEditor({ projectSlug, file }: { projectSlug: string; file: CanvasFile }) {
   return (
     <ReactFlowProvider>
@@ -97,7 +103,7 @@ function Editor({ projectSlug, file }: { projectSlug: string; file: CanvasFile }
       id: crypto.randomUUID(),
       type: "note",
       position: { x: Math.round(center.x - 80 + step * 60), y: Math.round(center.y - 120 + step * 100) },
-      data: { label: `Node ${nodes.length + 1}` },
+      data: { label: nextLabel(nodes) },
     };
     setNodes((ns) => [...ns, toFlowNode(node)]);
     send([{ op: "node.add", node }]);
