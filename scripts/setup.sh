@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, skipping what is already there (idempotent):
 # the wasm target, the wasm-bindgen CLI pinned to Cargo.lock's version, Chromium and
-# its driver, Firefox ESR and geckodriver, binaryen (wasm-opt), PostgreSQL, npm packages.
+# its driver, Firefox ESR and geckodriver, PostgreSQL, npm packages.
 #   scripts/setup.sh          everything (tests)
 #   scripts/setup.sh --run    only what building and running the app needs
 set -euo pipefail
@@ -24,7 +24,6 @@ fi
 
 apt_missing=()
 need_pkg() { dpkg -s "$1" >/dev/null 2>&1 || apt_missing+=("$1"); }
-need_pkg binaryen
 if [ "$mode" = all ]; then
   need_pkg chromium
   need_pkg chromium-driver

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The stable error codes. Adding one is an API change; renaming one is a breaking change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// A value breaks a rule of the model (type, size, required field, enum, schema).

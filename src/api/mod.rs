@@ -13,7 +13,7 @@ pub mod watch;
 pub use apps::Apps;
 pub use canvas::Canvas;
 pub use projects::Projects;
-pub use render::Render;
+pub use render::Renders;
 pub use sync_api::Sync;
 
 use crate::error::{bad_input, Failure, Result};
@@ -236,8 +236,8 @@ impl StudioStore {
     }
 
     #[wasm_bindgen(getter)]
-    pub fn render(&self) -> Render {
-        Render::new(self.inner.clone())
+    pub fn render(&self) -> Renders {
+        Renders::new(self.inner.clone())
     }
 
     #[wasm_bindgen(getter)]

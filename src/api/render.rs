@@ -11,18 +11,18 @@ use studio_core::protocol::Mutation;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
-pub struct Render {
+pub struct Renders {
     inner: Rc<Inner>,
 }
 
-impl Render {
+impl Renders {
     pub(crate) fn new(inner: Rc<Inner>) -> Self {
-        Render { inner }
+        Renders { inner }
     }
 }
 
 #[wasm_bindgen]
-impl Render {
+impl Renders {
     #[wasm_bindgen(js_name = createChain, unchecked_return_type = "Promise<RenderChain>")]
     pub fn create_chain(
         &self,

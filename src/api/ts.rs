@@ -32,6 +32,8 @@ export interface SyncStatus {
   /** Changes received in the current pull, for a long first sync. */
   pulled: number;
   lastSyncedAt: Millis | null;
+  /** Rounds completed so far. */
+  round: number;
 }
 
 /** A mutation the server rejected: its effect is gone from the visible state. */
@@ -39,9 +41,7 @@ export interface Rejection { seq: number; name: string; args: JsonValue; code: s
 
 /** Errors thrown by the store: a JS Error with a stable `code`. */
 export interface StudioStoreError extends Error {
-  code: "validation" | "malformed" | "not_found" | "slug_taken" | "conflict" | "seq_gap"
-    | "unauthorized" | "forbidden" | "payload_too_large" | "storage" | "quota_exceeded"
-    | "version_blocked" | "closed" | "network" | "server" | "internal";
+  code: ErrorCode;
   details?: JsonValue;
 }
 "#;

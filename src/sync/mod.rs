@@ -432,8 +432,12 @@ impl Syncer {
     /// Push everything pending, then pull every platform to its end.
     async fn round(&self) -> Result<(), Failure> {
         let inner = self.inner.upgrade().ok_or_else(Failure::closed)?;
+        // An idle poll stays "synced"; only a first sync, pending edits or an error being
+        // retried show "syncing", so a status bar does not blink every interval.
         self.update(|s| {
-            s.state = SyncState::Syncing;
+            if s.round == 0 || s.pending > 0 || s.state != SyncState::Synced {
+                s.state = SyncState::Syncing;
+            }
             s.pulled = 0;
         });
         loop {
