@@ -16,7 +16,7 @@ if [ -f www/package.json ]; then
   (cd www && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build)
   www_dir=www/dist
   token=$("$server" token create dev@studio.local)
-  printf '{"serverUrl": "", "token": "%s"}\n' "$token" > "$www_dir/config.json"
+  printf '{"serverUrl": "/", "token": "%s"}\n' "$token" > "$www_dir/config.json"
 fi
 export STUDIO_WWW_DIR="$PWD/$www_dir" STUDIO_PKG_DIR="$PWD/pkg"
 exec "$server" serve --addr "${STUDIO_ADDR:-127.0.0.1:8080}"
