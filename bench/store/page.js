@@ -229,6 +229,37 @@ function countersDiff(a, b) {
   return out;
 }
 
+// Client time between requests, from the proxy's request log: for each push,
+// the gap since the previous request ended (the client preparing that batch).
+async function logLength() {
+  return (await (await fetch("/__bench/log?from=0")).json()).length;
+}
+async function gapsSince(from) {
+  const { entries } = await (await fetch(`/__bench/log?from=${from}`)).json();
+  entries.sort((a, b) => a.t0 - b.t0);
+  const pushGaps = [];
+  let pullPhase = null;
+  for (let i = 1; i < entries.length; i++) {
+    const gap = entries[i].t0 - entries[i - 1].t1;
+    if (entries[i].kind === "push") pushGaps.push(gap);
+    else if (entries[i].kind === "pull" && pullPhase === null) pullPhase = { firstPullGap: gap, start: entries[i - 1].t1 };
+  }
+  const med = (a) => {
+    const b = [...a].sort((x, y) => x - y);
+    return b.length ? b[b.length >> 1] : null;
+  };
+  const pulls = entries.filter((e) => e.kind === "pull");
+  const pullClientMs = pullPhase ? entries[entries.length - 1].t1 - pullPhase.start - pulls.reduce((a, e) => a + (e.t1 - e.t0), 0) : null;
+  return {
+    pushes: pushGaps.length + (entries[0]?.kind === "push" ? 1 : 0),
+    gapFirst10Median: med(pushGaps.slice(0, 10)),
+    gapLast10Median: med(pushGaps.slice(-10)),
+    gapSum: pushGaps.reduce((a, b) => a + b, 0),
+    firstPullGap: pullPhase?.firstPullGap ?? null,
+    pullClientMs,
+  };
+}
+
 // The number of mutations the server has processed for a client (seqs are
 // consecutive per client, so last_seq counts them).
 async function serverLastSeq(token, clientId) {
@@ -711,6 +742,7 @@ async function pushStore(cfg, token, tag) {
   const pendingBefore = await store.sync.pending();
   gc();
   const c0 = await counters();
+  const l0 = await logLength();
   const t1 = performance.now();
   let rounds = 0;
   while ((await store.sync.pending()) > 0) {
@@ -720,6 +752,7 @@ async function pushStore(cfg, token, tag) {
   }
   const syncMs = performance.now() - t1;
   const traffic = countersDiff(c0, await counters());
+  const gaps = await gapsSince(l0);
   const status = store.sync.status();
   const lastSeq = await serverLastSeq(token, store.sync.clientId);
   let local = 0;
@@ -733,6 +766,7 @@ async function pushStore(cfg, token, tag) {
     rounds,
     requests: (traffic.push?.requests ?? 0) + (traffic.pull?.requests ?? 0),
     traffic,
+    gaps,
     pulled: status.pulled,
     lastSeq,
     ok: lastSeq === pendingBefore && local === nodes.length,
@@ -755,6 +789,7 @@ async function pushFetch(cfg, token, tag) {
   const a = api(token);
   gc();
   const c0 = await counters();
+  const l0 = await logLength();
   const t1 = performance.now();
   let i = 0;
   let requests = 0;
@@ -785,7 +820,8 @@ async function pushFetch(cfg, token, tag) {
   }
   const ms = performance.now() - t1;
   const traffic = countersDiff(c0, await counters());
-  return { contender: "fetch", ms, requests, traffic, rejected, pulled, lastSeq, ok: rejected === 0 && lastSeq === muts.length };
+  const gaps = await gapsSince(l0);
+  return { contender: "fetch", ms, requests, traffic, gaps, rejected, pulled, lastSeq, ok: rejected === 0 && lastSeq === muts.length };
 }
 
 async function push(cfg) {

@@ -192,12 +192,18 @@ function servePage(pkgDir, upstream) {
   // What went through the proxy, by endpoint kind (push / pull / other), so the
   // page can count the requests the store made in a window.
   const counters = {};
+  // Every proxied request: kind, arrival and end of the answer (proxy clock, ms).
+  const reqlog = [];
   const count = (kind, field, n) => {
     const c = (counters[kind] ??= { requests: 0, requestBytes: 0, responseBytes: 0, ms: 0 });
     c[field] += n;
   };
   const server = createServer(async (rq, rs) => {
     const path = new URL(rq.url, "http://x").pathname;
+    if (path === "/__bench/log") {
+      const from = Number(new URL(rq.url, "http://x").searchParams.get("from") || 0);
+      return rs.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify({ length: reqlog.length, entries: reqlog.slice(from) }));
+    }
     if (path === "/__bench/counters") {
       return rs.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(counters));
     }
@@ -225,7 +231,11 @@ function servePage(pkgDir, upstream) {
           rs.writeHead(ur.statusCode, h);
           ur.on("data", (d) => count(kind, "responseBytes", d.length));
           // Time from the request's arrival to the end of the server's answer.
-          ur.on("end", () => count(kind, "ms", performance.now() - t0));
+          ur.on("end", () => {
+            const t1 = performance.now();
+            count(kind, "ms", t1 - t0);
+            reqlog.push({ kind, t0, t1 });
+          });
           ur.pipe(rs);
         },
       );
@@ -492,6 +502,17 @@ function pushReport(res, cfg) {
       `fetch loop ${ms(median(fe.map((r) => r.ms - srvMs(r))))} ms. ` +
       `Making the ${cfg.pending} edits offline (one applyOps each): median ${ms(ed)} ms = ${ms(ed / cfg.pending)} ms per edit.`,
   );
+  const g = (rs, f) => median(rs.map((r) => r.gaps?.[f]).filter((x) => x != null));
+  if (st.every((r) => r.gaps)) {
+    L.push(
+      "",
+      `Where the client time goes (proxy request log; gap = from the end of one request to the start of the next push): ` +
+        `store median gap before each of the first 10 pushes ${ms(g(st, "gapFirst10Median"))} ms, before each of the last 10 ${ms(g(st, "gapLast10Median"))} ms, ` +
+        `all push gaps together ${ms(g(st, "gapSum"))} ms; after the last push, ${ms(g(st, "firstPullGap"))} ms until the first pull and ` +
+        `${ms(g(st, "pullClientMs"))} ms of client time between and after the pulls. Fetch loop: ${ms(g(fe, "gapFirst10Median"))} / ${ms(g(fe, "gapLast10Median"))} ms per gap, ` +
+        `${ms(g(fe, "gapSum"))} ms in all.`,
+    );
+  }
   return { md: L.join("\n"), stats: { store: stats(st.map((r) => r.ms)), fetch: stats(fe.map((r) => r.ms)), ratio: ms1 / ms2 } };
 }
 
