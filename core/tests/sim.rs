@@ -66,6 +66,8 @@ struct Client {
     /// Seqs of edits that resolved: each must reach the server exactly once.
     acknowledged: BTreeSet<u64>,
     platform_turn: usize,
+    /// The least `last_seq` of the pages pulled since the last finished round.
+    round_through: Option<u64>,
 }
 
 impl Client {
@@ -247,6 +249,7 @@ impl Sim {
                     now: 0,
                     acknowledged: BTreeSet::new(),
                     platform_turn: 0,
+                    round_through: None,
                 }
             })
             .collect();
@@ -299,8 +302,8 @@ impl Sim {
                 mutations,
             }
         } else {
+            // Platforms in turn, each to its last page: a round is the four of them.
             let platform = Platform::ALL[client.platform_turn % 4];
-            client.platform_turn += 1;
             let cursor = client
                 .state
                 .meta
@@ -387,17 +390,31 @@ impl Sim {
                     return;
                 }
                 c.waiting = None;
+                let through = c
+                    .round_through
+                    .map_or(page.last_seq, |t| t.min(page.last_seq));
+                let last = platform == Platform::Render && !page.has_more;
+                let finish = last.then_some(through);
                 let mut txn = c.state.begin();
                 let out = block_on(c.engine.apply_pull(
                     &mut txn,
                     platform,
                     &page,
                     Some(self.server.user),
+                    finish,
                 ))
                 .expect("apply pull");
+                c.round_through = if last { None } else { Some(through) };
+                if !page.has_more {
+                    c.platform_turn += 1;
+                }
                 count(|s| s.rebases += u64::from(out.rebased));
                 txn.commit();
-                c.check_visible_is_confirmed_plus_pending(self.seed, client);
+                // Between the pages of a round, dirty units keep their optimistic value;
+                // once the round finishes, visible = confirmed + pending again.
+                if c.round_through.is_none() {
+                    c.check_visible_is_confirmed_plus_pending(self.seed, client);
+                }
             }
         }
     }
@@ -438,7 +455,12 @@ impl Sim {
             }
         }
         if self.tick.is_multiple_of(32) {
-            for (i, c) in self.clients.iter().enumerate() {
+            for (i, c) in self
+                .clients
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.round_through.is_none())
+            {
                 c.check_visible_is_confirmed_plus_pending(self.seed, i);
             }
         }
@@ -472,6 +494,10 @@ impl Sim {
             }
             txn.commit();
         }
+        // A whole round: a fresh cycle over the four platforms.
+        self.clients[c].platform_turn = 0;
+        self.clients[c].round_through = None;
+        let mut through = u64::MAX;
         for platform in Platform::ALL {
             loop {
                 let client = &mut self.clients[c];
@@ -483,12 +509,15 @@ impl Sim {
                     .copied()
                     .unwrap_or(0);
                 let page = self.server.pull(client.id, platform, cursor, PULL_LIMIT);
+                through = through.min(page.last_seq);
+                let finish = (platform == Platform::Render && !page.has_more).then_some(through);
                 let mut txn = client.state.begin();
                 block_on(client.engine.apply_pull(
                     &mut txn,
                     platform,
                     &page,
                     Some(self.server.user),
+                    finish,
                 ))
                 .expect("pull");
                 txn.commit();

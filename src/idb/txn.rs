@@ -267,6 +267,26 @@ impl Txn for IdbTxn<'_> {
         all.into_iter().map(|v| from_js(v1::OUTBOX, v)).collect()
     }
 
+    async fn outbox_after(
+        &mut self,
+        seq: u64,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let st = self.tx.object_store(v1::OUTBOX).map_err(idb)?;
+        let after = KeyRange::LowerBound(JsValue::from_f64(seq as f64), true);
+        let rows: Vec<JsValue> = st
+            .get_all()
+            .with_query::<JsValue, _>(after)
+            .with_limit(u32::try_from(limit).unwrap_or(u32::MAX))
+            .primitive()
+            .map_err(idb)?
+            .await
+            .map_err(idb)?
+            .collect::<Result<_, _>>()
+            .map_err(idb)?;
+        rows.into_iter().map(|v| from_js(v1::OUTBOX, v)).collect()
+    }
+
     async fn outbox_tail(&mut self) -> Result<Option<OutboxEntry>, StoreError> {
         let st = self.tx.object_store(v1::OUTBOX).map_err(idb)?;
         let cursor = st

@@ -472,6 +472,8 @@ impl Syncer {
                 Err(e) => return Err(http_failure(e)),
             }
         }
+        // The least `last_seq` the round's pages report: what the round may acknowledge.
+        let mut through = u64::MAX;
         for platform in Platform::ALL {
             loop {
                 let db = inner.db()?;
@@ -486,10 +488,18 @@ impl Syncer {
                     .pull(platform, self.client_id, cursor, PULL_LIMIT)
                     .await
                     .map_err(http_failure)?;
+                through = through.min(page.last_seq);
+                let last = platform == Platform::Render && !page.has_more;
                 let mut txn = IdbTxn::begin(&db)?;
                 let out = inner
                     .engine
-                    .apply_pull(&mut txn, platform, &page, self.user_id())
+                    .apply_pull(
+                        &mut txn,
+                        platform,
+                        &page,
+                        self.user_id(),
+                        last.then_some(through),
+                    )
                     .await?;
                 txn.commit().await?;
                 inner.announce(&out.topics, Origin::Remote);

@@ -161,14 +161,20 @@ impl Engine {
         Ok(())
     }
 
-    /// Lands one pulled page: the server's changes on the confirmed state, the
-    /// acknowledged mutations out of the outbox, the rest replayed on top (rebase).
+    /// Lands one pulled page on the confirmed state. A unit some pending mutation
+    /// touched keeps showing the optimistic value until the round finishes: with
+    /// `finish: Some(through)` (the last page of the last platform of a round that pulled
+    /// every platform, `through` the least `last_seq` its pages reported), the mutations
+    /// the server has answered up to `through` leave the outbox and the rest are replayed
+    /// on the confirmed state (rebase) — once per round, however many pages it took, and
+    /// only after every platform's changes are in, so nothing flickers out in between.
     pub async fn apply_pull<T: Txn>(
         &self,
         txn: &mut T,
         platform: Platform,
         page: &PullResponse,
         user_id: Option<crate::ids::Id>,
+        finish: Option<u64>,
     ) -> Result<PullOutcome, EngineError> {
         let mut out = PullOutcome {
             applied: page.changes.len(),
@@ -194,15 +200,22 @@ impl Engine {
             }
         }
 
-        // 2. Acknowledged mutations of this platform leave once its last page is here
-        // (their effects are then all in the confirmed state; another platform's wait
-        // for that platform's pull, so nothing flickers out between the two pulls).
-        // The rejected among them are reported.
         let mut meta = txn.meta().await?;
+        meta.cursors.insert(platform, page.cursor);
+        meta.acked_through = meta.acked_through.max(page.last_seq);
+        meta.sent_through = meta.sent_through.max(page.last_seq);
+        if user_id.is_some() {
+            meta.user_id = user_id;
+        }
+        txn.put_meta(&meta)?;
+        let Some(through) = finish else {
+            return Ok(out);
+        };
+
+        // 2. Answered mutations leave; the rejected among them are reported.
         let entries = txn.outbox().await?;
-        let (acked, pending): (Vec<OutboxEntry>, Vec<OutboxEntry>) = entries
-            .into_iter()
-            .partition(|e| e.seq <= page.last_seq && e.platform() == platform && !page.has_more);
+        let (acked, pending): (Vec<OutboxEntry>, Vec<OutboxEntry>) =
+            entries.into_iter().partition(|e| e.seq <= through);
         out.acknowledged = acked.len();
         let acked_seqs: Vec<u64> = acked.iter().map(|e| e.seq).collect();
         out.rejections = acked
@@ -218,16 +231,9 @@ impl Engine {
         if !acked_seqs.is_empty() {
             txn.outbox_delete(&acked_seqs)?;
         }
-        meta.cursors.insert(platform, page.cursor);
-        meta.acked_through = meta.acked_through.max(page.last_seq);
-        meta.sent_through = meta.sent_through.max(page.last_seq);
-        if user_id.is_some() {
-            meta.user_id = user_id;
-        }
-        txn.put_meta(&meta)?;
 
         // 3. Rebase: dirty units back to confirmed, then what is pending replayed.
-        if !new_bases.is_empty() && (!page.changes.is_empty() || out.acknowledged > 0) {
+        if !new_bases.is_empty() {
             out.rebased = true;
             for (u, v) in &new_bases {
                 txn.write(u, v.as_ref())?;
@@ -267,11 +273,9 @@ impl Engine {
         max: usize,
     ) -> Result<Option<(Platform, Vec<RawMutation>)>, EngineError> {
         let mut meta = txn.meta().await?;
-        let entries = txn.outbox().await?;
-        let pending: Vec<OutboxEntry> = entries
-            .into_iter()
-            .filter(|e| e.seq > meta.acked_through)
-            .collect();
+        // Only the next `max` entries: a long offline session must not cost a read of
+        // the whole outbox per push.
+        let pending = txn.outbox_after(meta.acked_through, max).await?;
         let Some((platform, batch)) = next_batch(&pending, max) else {
             return Ok(None);
         };

@@ -156,6 +156,20 @@ impl Txn for MemoryTxn<'_> {
         Ok(self.state.outbox.values().cloned().collect())
     }
 
+    async fn outbox_after(
+        &mut self,
+        seq: u64,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        Ok(self
+            .state
+            .outbox
+            .range(seq + 1..)
+            .take(limit)
+            .map(|(_, e)| e.clone())
+            .collect())
+    }
+
     async fn outbox_tail(&mut self) -> Result<Option<OutboxEntry>, StoreError> {
         Ok(self.state.outbox.values().next_back().cloned())
     }

@@ -78,6 +78,12 @@ pub trait Txn {
 
     /// All outbox entries, in seq order.
     async fn outbox(&mut self) -> Result<Vec<OutboxEntry>, StoreError>;
+    /// At most `limit` entries with a seq above `seq`, in seq order.
+    async fn outbox_after(
+        &mut self,
+        seq: u64,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError>;
     async fn outbox_tail(&mut self) -> Result<Option<OutboxEntry>, StoreError>;
     fn outbox_put(&mut self, entry: &OutboxEntry) -> Result<(), StoreError>;
     fn outbox_delete(&mut self, seqs: &[u64]) -> Result<(), StoreError>;
