@@ -66,6 +66,16 @@ async fn tool_arg(inner: &Inner, value: JsValue) -> Result<Tool, Failure> {
     }
 }
 
+/// Executions through one index, newest first.
+async fn executions_by(
+    inner: &Inner,
+    index: &str,
+    range: KeyRange<JsValue>,
+) -> Result<JsValue, Failure> {
+    let rows = read::rows_by(&inner.db()?, v1::EXECUTIONS, Some(index), Some(range)).await?;
+    out(&newest_first(rows))
+}
+
 async fn execution(inner: &Inner, id: &Id) -> Result<Option<ToolExecution>, Failure> {
     Ok(read::row(&inner.db()?, v1::EXECUTIONS, id).await?)
 }
@@ -163,14 +173,7 @@ impl Apps {
         promise(async move {
             let tool = tool_arg(&inner, tool).await?;
             let key = JsValue::from_str(&tool.id.to_string());
-            let rows = read::rows_by(
-                &inner.db()?,
-                v1::EXECUTIONS,
-                Some(v1::BY_TOOL_TIME),
-                Some(read::starting_with(&key)),
-            )
-            .await?;
-            out(&newest_first(rows))
+            executions_by(&inner, v1::BY_TOOL_TIME, read::starting_with(&key)).await
         })
     }
 
@@ -182,14 +185,7 @@ impl Apps {
         let inner = self.inner.clone();
         promise(async move {
             let pid = id_arg("projectId", project_id)?;
-            let rows = read::rows_by(
-                &inner.db()?,
-                v1::EXECUTIONS,
-                Some(v1::BY_PROJECT),
-                Some(read::only(&pid)),
-            )
-            .await?;
-            out(&newest_first(rows))
+            executions_by(&inner, v1::BY_PROJECT, read::only(&pid)).await
         })
     }
 
@@ -201,14 +197,12 @@ impl Apps {
         let inner = self.inner.clone();
         promise(async move {
             let status: ExecutionStatus = arg("status", status)?;
-            let rows = read::rows_by(
-                &inner.db()?,
-                v1::EXECUTIONS,
-                Some(v1::BY_STATUS),
-                Some(KeyRange::Only(JsValue::from_str(status.as_str()))),
+            executions_by(
+                &inner,
+                v1::BY_STATUS,
+                KeyRange::Only(JsValue::from_str(status.as_str())),
             )
-            .await?;
-            out(&newest_first(rows))
+            .await
         })
     }
 
@@ -221,14 +215,7 @@ impl Apps {
         let inner = self.inner.clone();
         promise(async move {
             let pid = id_arg("parentId", parent_id)?;
-            let rows = read::rows_by(
-                &inner.db()?,
-                v1::EXECUTIONS,
-                Some(v1::BY_PARENT),
-                Some(read::only(&pid)),
-            )
-            .await?;
-            out(&newest_first(rows))
+            executions_by(&inner, v1::BY_PARENT, read::only(&pid)).await
         })
     }
 
