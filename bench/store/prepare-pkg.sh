@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds the copy of the npm package the store benchmarks load, in bench/store/.pkg/:
-# the same steps as scripts/build-pkg.sh (cargo wasm-release, wasm-bindgen, wasm-opt -Oz),
-# except that wasm-opt comes from the pinned npm package `binaryen` (132) instead of
-# Debian's binaryen 108, whose output does not instantiate: any pass through wasm-opt 108
-# (even with no passes) points the `__wbindgen_externrefs` export at the funcref table,
-# and `init()` fails with "WebAssembly.Table.set(): Argument 1 is invalid for table".
+# Builds a variant of the npm package into bench/store/.pkg/ for the size benchmark (and
+# `node store/run.mjs --pkg store/.pkg`): cargo wasm-release, wasm-bindgen, then
+# wasm-opt -Oz from the pinned npm package `binaryen` (132). Debian's binaryen 108 cannot
+# be used: any pass through its wasm-opt (even with no passes) points the
+# `__wbindgen_externrefs` export at the funcref table, and `init()` fails with
+# "WebAssembly.Table.set(): Argument 1 is invalid for table". scripts/build-pkg.sh skips
+# wasm-opt altogether since 900444e.
 #
 #   bash store/prepare-pkg.sh            # reuse target/…/wasm-release/studio_store.wasm if present
 #   bash store/prepare-pkg.sh --build    # cargo build it first (≈2 min on 2 cores)

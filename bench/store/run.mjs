@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, mkdir, writeFile, stat } from "node:fs/promises";
 import { createWriteStream } from "node:fs";
 import { tmpdir, loadavg, cpus } from "node:os";
-import { join, dirname, resolve, extname } from "node:path";
+import { join, dirname, resolve, extname, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync, brotliCompressSync, constants as zc } from "node:zlib";
 import { chromium } from "playwright-core";
@@ -61,7 +61,7 @@ function parseArgs(argv) {
     seed: 1,
     server: process.env.STUDIO_SERVER_BIN || "/work/target-bench/release/studio-server",
     profile: null, // a benchmark name: CPU-profile the page during it (CDP), print the top functions
-    pkg: null, // store/.pkg (prepare-pkg.sh) when present, else the repo's pkg/
+    pkg: null, // the repo's pkg/ (scripts/build-pkg.sh); --pkg store/.pkg for the wasm-opt variant
     out: null,
   };
   const camel = (s) => s.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
@@ -144,6 +144,10 @@ async function startServer(bin, nTokens, dir) {
   for (let i = 0; i < nTokens; i++) tokens.push(run(bin, ["token", "create", `bench-${i}@example.com`], env).split("\n").pop());
   const log = createWriteStream(join(dir, "server.log"));
   const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  // An interrupted run must not leave its server behind.
+  const stop = () => child.kill("SIGTERM");
+  process.once("exit", stop);
+  for (const sig of ["SIGINT", "SIGTERM"]) process.once(sig, () => process.exit(130));
   child.stderr.pipe(log);
   const url = await new Promise((ok, fail) => {
     let buf = "";
@@ -358,38 +362,34 @@ async function serverBench(srv, cfg) {
 const rotate = (arr, k) => arr.map((_, i) => arr[(i + k) % arr.length]);
 
 async function sizeBench(pkgDir) {
-  const files = [
-    [`studio_store_bg.wasm (${pkgDir.replace(REPO + "/", "")})`, join(pkgDir, "studio_store_bg.wasm")],
-    ["studio_store.js (glue)", join(pkgDir, "studio_store.js")],
-    ["dexie 4.4.7 dist/dexie.min.js (peer)", join(BENCH, "node_modules", "dexie", "dist", "dexie.min.js")],
-  ];
-  const rows = [];
-  for (const [name, path] of files) {
-    const b = await readFile(path);
-    rows.push({
+  const measure = async (name, path) => {
+    const b = await readFile(path).catch(() => null);
+    if (!b) return null;
+    return {
       name,
       raw: b.length,
       gzip9: gzipSync(b, { level: 9 }).length,
       brotli11: brotliCompressSync(b, { params: { [zc.BROTLI_PARAM_QUALITY]: 11 } }).length,
-    });
+      instantiable: path.endsWith(".wasm") ? externrefTableOk(b) : undefined,
+    };
+  };
+  const at = (p) => relative(REPO, p) || ".";
+  const wasm = await measure(`${at(pkgDir)}/studio_store_bg.wasm`, join(pkgDir, "studio_store_bg.wasm"));
+  const glue = await measure(`${at(pkgDir)}/studio_store.js (glue)`, join(pkgDir, "studio_store.js"));
+  const total = { name: "studio-store total (measured package)" };
+  for (const k of ["raw", "gzip9", "brotli11"]) total[k] = wasm[k] + glue[k];
+  const rows = [wasm, glue, total];
+  // The wasm-opt -Oz variant (store/prepare-pkg.sh), when built and not the measured one.
+  const variant = join(HERE, ".pkg");
+  if (resolve(variant) !== resolve(pkgDir)) {
+    const v = await measure("variant: same crate + wasm-opt -Oz (binaryen 132), bench/store/.pkg", join(variant, "studio_store_bg.wasm"));
+    if (v) rows.push(v);
   }
-  const ours = { name: "studio-store total", raw: 0, gzip9: 0, brotli11: 0 };
-  for (const r of rows.slice(0, 2)) for (const k of ["raw", "gzip9", "brotli11"]) ours[k] += r[k];
-  rows.splice(2, 0, ours);
+  const dex = await measure("dexie 4.4.7 dist/dexie.min.js (peer)", join(BENCH, "node_modules", "dexie", "dist", "dexie.min.js"));
+  rows.push(dex);
   const L = ["#### Package size", "", "| file | bytes | gzip -9 | brotli -q 11 |", "|---|---:|---:|---:|"];
   for (const r of rows) L.push(`| ${r.name} | ${r.raw} (${kb(r.raw)}) | ${r.gzip9} (${kb(r.gzip9)}) | ${r.brotli11} (${kb(r.brotli11)}) |`);
-  const dex = rows[3];
-  L.push("", `Ours ÷ Dexie (gzip): ${rx(ours.gzip9 / dex.gzip9)}.`);
-  const repoWasm = join(REPO, "pkg", "studio_store_bg.wasm");
-  const rb = await readFile(repoWasm).catch(() => null);
-  if (rb && resolve(repoWasm) !== resolve(join(pkgDir, "studio_store_bg.wasm"))) {
-    const ok = externrefTableOk(rb);
-    rows.push({ name: "pkg/studio_store_bg.wasm (scripts/build-pkg.sh)", raw: rb.length, gzip9: gzipSync(rb, { level: 9 }).length, instantiable: ok });
-    L.push(
-      `For reference, pkg/studio_store_bg.wasm from scripts/build-pkg.sh: ${rb.length} B, ${rows.at(-1).gzip9} B gzip -9` +
-        (ok ? "." : " — built with Debian's wasm-opt 108, its externref table export is broken and init() fails in the browser."),
-    );
-  }
+  L.push("", `Ours ÷ Dexie (gzip): ${rx(total.gzip9 / dex.gzip9)}; (brotli): ${rx(total.brotli11 / dex.brotli11)}.`);
   return { md: L.join("\n"), rows };
 }
 
@@ -581,15 +581,12 @@ async function meta(cfg) {
 
 async function main() {
   const cfg = parseArgs(process.argv.slice(2));
-  if (!cfg.pkg) {
-    const local = join(HERE, ".pkg");
-    cfg.pkg = (await stat(join(local, "studio_store_bg.wasm")).catch(() => null)) ? local : join(REPO, "pkg");
-  }
+  cfg.pkg = resolve(cfg.pkg ?? join(REPO, "pkg"));
   if (!externrefTableOk(await readFile(join(cfg.pkg, "studio_store_bg.wasm")))) {
     console.error(
       `${cfg.pkg}/studio_store_bg.wasm exports __wbindgen_externrefs as a funcref table (Debian's wasm-opt 108 ` +
-        `does that) and cannot be instantiated. Run \`bash store/prepare-pkg.sh\` (wasm-opt from npm binaryen) ` +
-        `or pass --pkg DIR.`,
+        `does that) and cannot be instantiated. Rebuild it without that wasm-opt (scripts/build-pkg.sh, ` +
+        `or bash store/prepare-pkg.sh and --pkg store/.pkg).`,
     );
     process.exit(2);
   }
