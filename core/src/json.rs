@@ -12,6 +12,25 @@ pub fn check_json(field: &str, value: &Value) -> Result<()> {
     walk(field, value, 1, &mut bytes)
 }
 
+/// Bytes of `value` as compact JSON, counted without building the text.
+pub fn serialized_len<T: serde::Serialize + ?Sized>(value: &T) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    // Serializing plain data into a counter cannot fail; a failure would count short,
+    // and the server's body limit is still the last word.
+    let _ = serde_json::to_writer(&mut c, value);
+    c.0
+}
+
 pub fn check_object(field: &str, value: &JsonObject) -> Result<()> {
     let mut bytes = 2usize;
     for (k, v) in value {
@@ -70,5 +89,11 @@ mod tests {
         let big = json!({ "s": "x".repeat(JSON_MAX_BYTES) });
         assert!(check_json("data", &big).is_err());
         assert!(check_json("data", &json!({"a": [1, 2, {"b": "c"}]})).is_ok());
+    }
+
+    #[test]
+    fn counts_serialized_bytes() {
+        let v = json!({"a": [1, "é"], "b": null});
+        assert_eq!(serialized_len(&v), serde_json::to_vec(&v).unwrap().len());
     }
 }

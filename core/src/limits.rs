@@ -18,6 +18,11 @@ pub const INPUT_IMAGES_MAX: usize = 16;
 pub const OPS_PER_APPLY_MAX: usize = 10_000;
 /// Mutations in one push request.
 pub const MUTATIONS_PER_PUSH_MAX: usize = 500;
+/// The ops of one `graph.apply`, serialized: one mutation must always fit in a push
+/// body, or an outbox holding it could never drain.
+pub const OPS_MAX_BYTES: usize = 768 * 1024;
+/// What the client puts in one push body's mutations, leaving room for the envelope.
+pub const PUSH_MUTATIONS_MAX_BYTES: usize = BODY_MAX_BYTES - 16 * 1024;
 /// Changes in one pull page: at most, and when the client does not say.
 pub const PULL_LIMIT_MAX: u32 = 1_000;
 pub const PULL_LIMIT_DEFAULT: u32 = 500;

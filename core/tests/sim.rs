@@ -68,6 +68,9 @@ struct Client {
     platform_turn: usize,
     /// The least `last_seq` of the pages pulled since the last finished round.
     round_through: Option<u64>,
+    /// Like the browser's sync loop, a round pushes only the edits older than its
+    /// start: the outbox's next seq when the last round finished.
+    push_before: u64,
 }
 
 impl Client {
@@ -250,6 +253,7 @@ impl Sim {
                     acknowledged: BTreeSet::new(),
                     platform_turn: 0,
                     round_through: None,
+                    push_before: u64::MAX,
                 }
             })
             .collect();
@@ -293,7 +297,12 @@ impl Sim {
         let req = client.next_req;
         client.next_req += 1;
         let mut txn = client.state.begin();
-        let batch = block_on(client.engine.next_push(&mut txn, PUSH_BATCH)).expect("next_push");
+        let batch = block_on(
+            client
+                .engine
+                .next_push(&mut txn, PUSH_BATCH, client.push_before),
+        )
+        .expect("next_push");
         txn.commit();
         let msg = if let Some((_, mutations)) = batch {
             Msg::PushReq {
@@ -410,6 +419,9 @@ impl Sim {
                 }
                 count(|s| s.rebases += u64::from(out.rebased));
                 txn.commit();
+                if last {
+                    c.push_before = c.state.meta.next_seq;
+                }
                 // Between the pages of a round, dirty units keep their optimistic value;
                 // once the round finishes, visible = confirmed + pending again.
                 if c.round_through.is_none() {
@@ -478,7 +490,8 @@ impl Sim {
         for _ in 0..10_000 {
             let client = &mut self.clients[c];
             let mut txn = client.state.begin();
-            let batch = block_on(client.engine.next_push(&mut txn, PUSH_BATCH)).expect("next_push");
+            let batch = block_on(client.engine.next_push(&mut txn, PUSH_BATCH, u64::MAX))
+                .expect("next_push");
             txn.commit();
             let Some((_, mutations)) = batch else { break };
             let id = client.id;

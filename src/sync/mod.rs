@@ -440,10 +440,16 @@ impl Syncer {
             }
             s.pulled = 0;
         });
+        // Push what was pending when the round began; edits made meanwhile wait for the
+        // next round, so a long drag cannot hold off pulling other users' changes.
+        let before_seq = read::sync_meta(&inner.db()?).await?.next_seq;
         loop {
             let db = inner.db()?;
             let mut txn = IdbTxn::begin(&db)?;
-            let batch = inner.engine.next_push(&mut txn, PUSH_BATCH).await?;
+            let batch = inner
+                .engine
+                .next_push(&mut txn, PUSH_BATCH, before_seq)
+                .await?;
             txn.commit().await?;
             let Some((platform, mutations)) = batch else {
                 break;

@@ -27,6 +27,14 @@ async fn every_class_of_bad_input_is_a_validation_error() {
         ("nan coordinate", store.canvas().apply_ops(js(f["id"].clone()), js(json!([{ "op": "node.add", "node": { "id": uuid(), "type": "image", "position": { "x": "far", "y": 0 } } }])))),
         ("empty batch", store.canvas().apply_ops(js(f["id"].clone()), js(json!([])))),
         ("bad z", store.canvas().apply_ops(js(f["id"].clone()), js(json!([{ "op": "node.add", "node": { "id": uuid(), "type": "image", "position": { "x": 0, "y": 0 }, "z": "!!" } }])))),
+        ("batch too big for one push", {
+            // 4 × 200 KB nodes: each valid, together more than one request can carry.
+            let big = "x".repeat(200_000);
+            let ops: Vec<_> = (0..4)
+                .map(|i| json!({ "op": "node.add", "node": { "id": uuid(), "type": "note", "position": { "x": i, "y": 0 }, "data": { "text": big } } }))
+                .collect();
+            store.canvas().apply_ops(js(f["id"].clone()), js(json!(ops)))
+        }),
         ("too many images", store.apps().create_execution(js(json!({ "toolSlug": "style-transfer", "projectId": p["id"], "inputImages": vec!["a"; 17] })))),
     ];
     for (what, promise) in cases {

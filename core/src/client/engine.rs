@@ -265,22 +265,24 @@ impl Engine {
         Ok(out)
     }
 
-    /// The next push: pending entries after the last answered seq, the leading run of
-    /// one platform. Marks them sent, so none absorbs a later edit.
+    /// The next push: pending entries after the last answered seq and before
+    /// `before_seq`, the leading run of one platform. Marks them sent, so none absorbs a
+    /// later edit.
     pub async fn next_push<T: Txn>(
         &self,
         txn: &mut T,
         max: usize,
+        before_seq: u64,
     ) -> Result<Option<(Platform, Vec<RawMutation>)>, EngineError> {
         let mut meta = txn.meta().await?;
         // Only the next `max` entries: a long offline session must not cost a read of
         // the whole outbox per push.
-        let pending = txn.outbox_after(meta.acked_through, max).await?;
-        let Some((platform, batch)) = next_batch(&pending, max) else {
+        let mut pending = txn.outbox_after(meta.acked_through, max).await?;
+        pending.retain(|e| e.seq < before_seq);
+        let Some((platform, raw)) = next_batch(&pending, max) else {
             return Ok(None);
         };
-        let raw: Vec<RawMutation> = batch.iter().map(OutboxEntry::to_raw).collect();
-        if let Some(last) = batch.last() {
+        if let Some(last) = raw.last() {
             meta.sent_through = meta.sent_through.max(last.seq);
             txn.put_meta(&meta)?;
         }

@@ -3,6 +3,8 @@
 
 use crate::graph::coalesce::coalesce;
 use crate::ids::{Id, Millis};
+use crate::json::serialized_len;
+use crate::limits::PUSH_MUTATIONS_MAX_BYTES;
 use crate::protocol::mutation::{GraphApply, Mutation};
 use crate::protocol::{ErrorDetail, Platform, RawMutation};
 use serde::{Deserialize, Serialize};
@@ -50,15 +52,91 @@ pub fn merge(earlier: &Mutation, later: &Mutation) -> Option<Mutation> {
     }
 }
 
-/// Splits pending entries into the next push: the leading run of one platform, at most
-/// `max` long (seq order must hold across platforms).
-pub fn next_batch(pending: &[OutboxEntry], max: usize) -> Option<(Platform, &[OutboxEntry])> {
+/// Splits pending entries into the next push: the leading run of one platform (seq
+/// order must hold across platforms), at most `max` long and small enough for one
+/// request body. The first entry always goes: validation keeps any one mutation
+/// under the body limit (`OPS_MAX_BYTES`).
+pub fn next_batch(pending: &[OutboxEntry], max: usize) -> Option<(Platform, Vec<RawMutation>)> {
     let first = pending.first()?;
     let platform = first.platform();
-    let run = pending
-        .iter()
-        .take(max)
-        .take_while(|e| e.platform() == platform)
-        .count();
-    Some((platform, &pending[..run]))
+    let mut bytes = 0usize;
+    let mut batch = Vec::new();
+    for e in pending.iter().take(max.max(1)) {
+        if e.platform() != platform {
+            break;
+        }
+        let raw = e.to_raw();
+        bytes += serialized_len(&raw) + 1;
+        if !batch.is_empty() && bytes > PUSH_MUTATIONS_MAX_BYTES {
+            break;
+        }
+        batch.push(raw);
+    }
+    Some((platform, batch))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::ops::{GraphOp, NodeInput};
+    use crate::model::Position;
+    use crate::protocol::mutation::ById;
+    use uuid::Uuid;
+
+    fn add(seq: u64, text_bytes: usize) -> OutboxEntry {
+        let node = NodeInput {
+            id: Uuid::from_u128(u128::from(seq)),
+            kind: "note".into(),
+            position: Position { x: 0.0, y: 0.0 },
+            data: serde_json::from_value(serde_json::json!({ "t": "x".repeat(text_bytes) }))
+                .unwrap(),
+            z: None,
+            width: None,
+            height: None,
+            parent_id: None,
+            style: None,
+            hidden: false,
+            locked: false,
+        };
+        OutboxEntry {
+            seq,
+            mutation: Mutation::GraphApply(GraphApply {
+                file_id: Uuid::from_u128(1),
+                ops: vec![GraphOp::NodeAdd { node }],
+            }),
+            at: 0,
+            user_id: None,
+            rejected: None,
+        }
+    }
+
+    #[test]
+    fn a_batch_is_one_platform_and_at_most_max_long() {
+        let mut pending: Vec<OutboxEntry> = (1..=5).map(|s| add(s, 10)).collect();
+        pending.push(OutboxEntry {
+            seq: 6,
+            mutation: Mutation::ProjectDelete(ById {
+                id: Uuid::from_u128(9),
+            }),
+            ..add(6, 0)
+        });
+        let (platform, batch) = next_batch(&pending, 3).unwrap();
+        assert_eq!(platform, Platform::Canvas);
+        assert_eq!(batch.iter().map(|m| m.seq).collect::<Vec<_>>(), [1, 2, 3]);
+        let (_, batch) = next_batch(&pending, 100).unwrap();
+        assert_eq!(batch.len(), 5);
+        assert!(next_batch(&[], 100).is_none());
+    }
+
+    #[test]
+    fn a_batch_fits_in_one_request_body() {
+        // Five mutations of ~300 KiB each: a count of 100 would make a 1.5 MiB body.
+        let pending: Vec<OutboxEntry> = (1..=5).map(|s| add(s, 300 * 1024)).collect();
+        let (_, batch) = next_batch(&pending, 100).unwrap();
+        assert_eq!(batch.len(), 3);
+        let body = serialized_len(&batch);
+        assert!(body <= PUSH_MUTATIONS_MAX_BYTES, "{body}");
+        let (_, rest) = next_batch(&pending[3..], 100).unwrap();
+        assert_eq!(rest.len(), 2);
+    }
 }

@@ -3,8 +3,9 @@
 
 use crate::error::{CoreError, Result};
 use crate::ids::Id;
+use crate::json::serialized_len;
 use crate::json::{check_object, JsonObject};
-use crate::limits::{LABEL_MAX, OPS_PER_APPLY_MAX};
+use crate::limits::{LABEL_MAX, OPS_MAX_BYTES, OPS_PER_APPLY_MAX};
 use crate::model::{Edge, Node, Position, Viewport};
 use crate::validate::required_text;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -263,6 +264,17 @@ pub fn validate_ops(ops: &[GraphOp]) -> Result<()> {
             other => other,
         })?;
     }
+    let bytes = serialized_len(ops);
+    if bytes > OPS_MAX_BYTES {
+        return Err(CoreError::validation(
+            "ops",
+            format!(
+                "{} KiB in one batch, more than {} KiB; split it into several calls",
+                bytes / 1024,
+                OPS_MAX_BYTES / 1024
+            ),
+        ));
+    }
     Ok(())
 }
 
@@ -329,5 +341,29 @@ mod tests {
             "{err}"
         );
         assert!(validate_ops(&[]).is_err());
+    }
+
+    #[test]
+    fn a_batch_too_big_for_one_push_is_refused_whole() {
+        let op = |i: u128| GraphOp::NodeAdd {
+            node: NodeInput {
+                id: uuid::Uuid::from_u128(i + 1),
+                kind: "note".into(),
+                position: Position { x: 0.0, y: 0.0 },
+                data: serde_json::from_value(json!({ "text": "x".repeat(1000) })).unwrap(),
+                z: None,
+                width: None,
+                height: None,
+                parent_id: None,
+                style: None,
+                hidden: false,
+                locked: false,
+            },
+        };
+        let fits: Vec<GraphOp> = (0..500).map(op).collect();
+        assert!(validate_ops(&fits).is_ok());
+        let too_big: Vec<GraphOp> = (0..1000).map(op).collect();
+        let err = validate_ops(&too_big).unwrap_err();
+        assert!(err.to_string().contains("split it"), "{err}");
     }
 }
