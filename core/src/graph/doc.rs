@@ -63,9 +63,10 @@ impl GraphDoc {
     }
 
     /// Nodes in draw order: by z, ties (concurrent inserts with one key) by id.
-    pub fn ordered_nodes(&self) -> Vec<Node> {
-        let mut nodes: Vec<Node> = self.nodes.values().cloned().collect();
-        sort_nodes(&mut nodes);
+    /// Borrowed, so writing a big graph back does not copy it first.
+    pub fn ordered_nodes(&self) -> Vec<&Node> {
+        let mut nodes: Vec<&Node> = self.nodes.values().collect();
+        nodes.sort_by(|a, b| draw_order(a, b));
         nodes
     }
 
@@ -156,7 +157,11 @@ impl GraphDoc {
 }
 
 pub fn sort_nodes(nodes: &mut [Node]) {
-    nodes.sort_by(|a, b| a.z.cmp(&b.z).then(a.id.cmp(&b.id)));
+    nodes.sort_by(draw_order);
+}
+
+fn draw_order(a: &Node, b: &Node) -> std::cmp::Ordering {
+    a.z.cmp(&b.z).then(a.id.cmp(&b.id))
 }
 
 #[cfg(test)]

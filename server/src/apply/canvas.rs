@@ -6,11 +6,10 @@ use crate::changelog::{self, Audience, Entry};
 use crate::db::Tx;
 use crate::error::{not_found, slug_taken, ApplyResult};
 use crate::store;
-use crate::store::canvas::GraphRow;
 use studio_core::build;
 use studio_core::graph::GraphDoc;
 use studio_core::ids::{graph_id_for, Id};
-use studio_core::model::{CanvasFile, Project};
+use studio_core::model::{CanvasFile, Edge, Project};
 use studio_core::protocol::mutation::{FileCreate, FileUpdate, GraphApply};
 use studio_core::protocol::EntityKind;
 use studio_core::validate::slug;
@@ -125,21 +124,17 @@ pub async fn apply_graph(tx: &mut Tx, ctx: &Ctx<'_>, a: GraphApply) -> ApplyResu
     meta.version += 1;
     meta.viewport = doc.viewport;
     meta.updated_at = ctx.now;
-    let graph = GraphRow {
-        meta,
-        nodes: doc.ordered_nodes(),
-        edges: doc.edges.values().cloned().collect(),
-    };
-    store::canvas::update_graph(tx, &graph).await?;
+    let edges: Vec<&Edge> = doc.edges.values().collect();
+    store::canvas::update_graph(tx, &meta, &doc.ordered_nodes(), &edges).await?;
 
     let aud = Audience::project(&p);
-    let (file_id, version) = (a.file_id, graph.meta.version);
+    let (file_id, version) = (a.file_id, meta.version);
     let mut entries = vec![Entry::put(
         EntityKind::CanvasGraph,
-        graph.meta.id,
+        meta.id,
         aud,
         Some(version),
-        &graph.meta,
+        &meta,
     )];
     for id in &report.nodes_put {
         if let Some(n) = doc.nodes.get(id) {

@@ -1,5 +1,6 @@
 //! Query parameters, bound the way each database stores them.
 
+use serde_json::value::RawValue;
 use serde_json::Value;
 use sqlx::postgres::PgArguments;
 use sqlx::sqlite::SqliteArguments;
@@ -13,7 +14,9 @@ pub enum Param {
     Text(Option<String>),
     Int(Option<i64>),
     Bool(bool),
-    Json(Option<Value>),
+    /// JSON text, serialized once from whatever the caller holds: a 10,000-node graph
+    /// must not be copied into a `Value` first.
+    Json(Option<Box<RawValue>>),
 }
 
 impl From<Uuid> for Param {
@@ -68,13 +71,20 @@ impl From<bool> for Param {
 }
 impl From<Value> for Param {
     fn from(v: Value) -> Self {
-        Param::Json(Some(v))
+        Param::Json(Some(raw(&v)))
     }
 }
 impl From<Option<Value>> for Param {
     fn from(v: Option<Value>) -> Self {
-        Param::Json(v)
+        Param::Json(v.as_ref().map(raw))
     }
+}
+
+/// Our own types and values always serialize; should one not, it is stored as `null`
+/// rather than failing a write halfway.
+fn raw<T: serde::Serialize + ?Sized>(v: &T) -> Box<RawValue> {
+    serde_json::value::to_raw_value(v)
+        .unwrap_or_else(|_| RawValue::from_string("null".to_owned()).expect("null is JSON"))
 }
 
 /// SQL with `$n` placeholders and its parameters. The SQL is always a constant of this
@@ -99,9 +109,8 @@ impl Query {
     }
 
     /// A JSON value serialized from any of our types.
-    pub fn bind_json<T: serde::Serialize>(self, v: &T) -> Self {
-        let value = serde_json::to_value(v).unwrap_or(Value::Null);
-        self.bind(Param::Json(Some(value)))
+    pub fn bind_json<T: serde::Serialize + ?Sized>(self, v: &T) -> Self {
+        self.bind(Param::Json(Some(raw(v))))
     }
 
     pub(super) fn sqlite(self) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
@@ -112,7 +121,7 @@ impl Query {
                 Param::Text(v) => q.bind(v),
                 Param::Int(v) => q.bind(v),
                 Param::Bool(v) => q.bind(v),
-                Param::Json(v) => q.bind(v.map(|j| j.to_string())),
+                Param::Json(v) => q.bind(v.map(|j| String::from(Box::<str>::from(j)))),
             };
         }
         q

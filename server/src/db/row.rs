@@ -80,8 +80,18 @@ impl Row {
         self.opt_json(col)?.ok_or_else(|| err(col, "is null"))
     }
 
-    /// A JSON column read into one of our types.
+    /// A JSON column read straight into one of our types (no `Value` in between: a
+    /// big graph is parsed once).
     pub fn json_as<T: serde::de::DeserializeOwned>(&self, col: &str) -> DbResult<T> {
-        serde_json::from_value(self.json(col)?).map_err(|e| err(col, e))
+        match self {
+            Row::Sqlite(r) => {
+                let s: &str = r.try_get(col).map_err(|e| err(col, e))?;
+                serde_json::from_str(s).map_err(|e| err(col, e))
+            }
+            Row::Postgres(r) => {
+                let v: sqlx::types::Json<T> = r.try_get(col).map_err(|e| err(col, e))?;
+                Ok(v.0)
+            }
+        }
     }
 }

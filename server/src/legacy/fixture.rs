@@ -121,12 +121,12 @@ async fn insert(tx: &mut Tx, table: &str, cols: &[&str], rows: Vec<Vec<V>>) -> D
                         Param::Text(Some(t.clone())),
                     ),
                     (V::J(J::Json(Value::Null)), _) => (format!("${n}"), Param::Json(None)),
-                    (V::J(J::Json(j)), _) => (format!("${n}"), Param::Json(Some(j.clone()))),
+                    (V::J(J::Json(j)), _) => (format!("${n}"), Param::from(j.clone())),
                     (V::J(J::Broken(s)), Backend::Sqlite) => {
                         (format!("${n}"), Param::Text(Some((*s).to_owned())))
                     }
                     (V::J(J::Broken(_)), Backend::Postgres) => {
-                        (format!("${n}"), Param::Json(Some(json!("not an object"))))
+                        (format!("${n}"), Param::from(json!("not an object")))
                     }
                 };
                 sql.push_str(&frag);

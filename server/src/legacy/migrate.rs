@@ -1041,7 +1041,7 @@ async fn write(db: &Db, plan: &Plan, report: &Report) -> DbResult<()> {
     for (f, g) in &plan.files {
         store::canvas::insert_file(&mut tx, f).await?;
         store::canvas::insert_graph(&mut tx, &g.meta, f.user_id).await?;
-        store::canvas::update_graph(&mut tx, g).await?;
+        store::canvas::update_graph(&mut tx, &g.meta, &g.nodes, &g.edges).await?;
         let Some(a) = aud(f.project_id) else { continue };
         entries.push(Entry::put(
             EntityKind::CanvasFile,

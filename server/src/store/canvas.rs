@@ -167,18 +167,25 @@ pub async fn insert_graph(tx: &mut Tx, g: &GraphMeta, user_id: Option<Id>) -> Db
     .map(drop)
 }
 
-pub async fn update_graph(tx: &mut Tx, g: &GraphRow) -> DbResult<()> {
+/// Writes a graph's nodes, connections and meta. Takes anything that serializes as the
+/// arrays, so a caller can pass borrowed nodes.
+pub async fn update_graph(
+    tx: &mut Tx,
+    meta: &GraphMeta,
+    nodes: &impl serde::Serialize,
+    edges: &impl serde::Serialize,
+) -> DbResult<()> {
     tx.execute(
         Query::new(
             "UPDATE canvas_graphs SET nodes = $2, connections = $3, viewport = $4, version = $5, \
              updated_at = $6 WHERE id = $1",
         )
-        .bind(g.meta.id)
-        .bind_json(&g.nodes)
-        .bind_json(&g.edges)
-        .bind_json(&g.meta.viewport)
-        .bind(g.meta.version)
-        .bind(g.meta.updated_at),
+        .bind(meta.id)
+        .bind_json(nodes)
+        .bind_json(edges)
+        .bind_json(&meta.viewport)
+        .bind(meta.version)
+        .bind(meta.updated_at),
     )
     .await
     .map(drop)
