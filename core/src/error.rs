@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// The stable error codes. Adding one is an API change; renaming one is a breaking change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// A value breaks a rule of the model (type, size, required field, enum, schema).

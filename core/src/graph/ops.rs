@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "op", deny_unknown_fields)]
 pub enum GraphOp {
     #[serde(rename = "node.add")]
@@ -32,6 +33,7 @@ pub enum GraphOp {
 /// A node as given to `node.add`: `z` may be left out to put it on top.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NodeInput {
     pub id: Id,
@@ -40,6 +42,7 @@ pub struct NodeInput {
     pub position: Position,
     #[serde(default)]
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: JsonObject,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub z: Option<String>,
@@ -51,6 +54,7 @@ pub struct NodeInput {
     pub parent_id: Option<Id>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub style: Option<JsonObject>,
     #[serde(default)]
     pub hidden: bool,
@@ -80,6 +84,7 @@ impl NodeInput {
 /// clears an optional one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NodePatch {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -88,6 +93,7 @@ pub struct NodePatch {
     pub position: Option<Position>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: Option<JsonObject>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub z: Option<String>,
@@ -97,6 +103,7 @@ pub struct NodePatch {
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "ts", tsify(type = "number | null"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub width: Option<Option<f64>>,
     #[serde(
         default,
@@ -104,6 +111,7 @@ pub struct NodePatch {
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "ts", tsify(type = "number | null"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub height: Option<Option<f64>>,
     #[serde(
         default,
@@ -111,6 +119,7 @@ pub struct NodePatch {
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "ts", tsify(type = "Id | null"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<uuid::Uuid>))]
     pub parent_id: Option<Option<Id>>,
     #[serde(
         default,
@@ -118,6 +127,7 @@ pub struct NodePatch {
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject | null"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub style: Option<Option<JsonObject>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden: Option<bool>,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// A canvas file: a slug unique within its project, exactly one graph.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CanvasFile {
     pub id: Id,
     pub project_id: Id,
@@ -25,6 +26,7 @@ pub struct CanvasFile {
     pub is_active: bool,
     #[serde(default)]
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub metadata: JsonObject,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -44,6 +46,7 @@ impl CanvasFile {
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Position {
     pub x: f64,
@@ -59,6 +62,7 @@ impl Position {
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Viewport {
     pub x: f64,
@@ -94,6 +98,7 @@ impl Viewport {
 /// order, so concurrent inserts never renumber anything.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Node {
     pub id: Id,
@@ -102,6 +107,7 @@ pub struct Node {
     pub position: Position,
     #[serde(default)]
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: JsonObject,
     pub z: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,6 +119,7 @@ pub struct Node {
     pub parent_id: Option<Id>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub style: Option<JsonObject>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub hidden: bool,
@@ -150,6 +157,7 @@ impl Node {
 /// A connection between two nodes (the seed's `connections`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Edge {
     pub id: Id,
@@ -163,6 +171,7 @@ pub struct Edge {
     pub kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: Option<JsonObject>,
 }
 
@@ -188,6 +197,7 @@ impl Edge {
 /// Nodes and edges travel and are stored one by one (or in buckets), never as one blob.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GraphMeta {
     pub id: Id,
     pub file_id: Id,
@@ -202,6 +212,7 @@ pub struct GraphMeta {
 /// A whole graph, as the app reads it: nodes in draw order, then connections.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CanvasGraph {
     pub id: Id,
     pub file_id: Id,

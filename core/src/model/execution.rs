@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// One run of a tool: its inputs, its output, and a config complete enough to replay it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ToolExecution {
     pub id: Id,
     pub tool_id: Id,
@@ -20,6 +21,7 @@ pub struct ToolExecution {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_text: Option<String>,
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub input_settings: JsonObject,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_render_id: Option<Id>,
@@ -37,6 +39,7 @@ pub struct ToolExecution {
     pub credits_cost: Option<i64>,
     /// Tool slug, tool version, system prompt, merged settings and inputs: replayable.
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub execution_config: JsonObject,
     /// The execution this one varies (a replay or a variation).
     #[serde(default, skip_serializing_if = "Option::is_none")]

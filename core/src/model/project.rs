@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// reads and writes it, others read it when it is public.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Project {
     pub id: Id,
     /// The owner; unknown (absent) until the server has confirmed the project.
@@ -27,6 +28,7 @@ pub struct Project {
     pub tags: Vec<String>,
     #[serde(default)]
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub metadata: JsonObject,
     pub created_at: Millis,
     pub updated_at: Millis,

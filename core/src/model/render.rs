@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// A chat conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RenderChain {
     pub id: Id,
     pub project_id: Id,
@@ -32,6 +33,7 @@ impl RenderChain {
 /// chain (the execution points at it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Render {
     pub id: Id,
     pub project_id: Id,
@@ -41,6 +43,7 @@ pub struct Render {
     pub kind: RenderType,
     pub prompt: String,
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub settings: JsonObject,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain_id: Option<Id>,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// tool and user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ToolSettingsTemplate {
     pub id: Id,
     pub tool_id: Id,
@@ -17,6 +18,7 @@ pub struct ToolSettingsTemplate {
     pub user_id: Option<Id>,
     pub name: String,
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub settings: JsonObject,
     pub is_default: bool,
     pub created_at: Millis,

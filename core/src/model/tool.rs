@@ -10,6 +10,7 @@ use serde_json::Value;
 /// A tool of the `/apps` platform: a row of the server's catalog, read-only to clients.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tool {
     pub id: Id,
     pub slug: String,
@@ -28,11 +29,14 @@ pub struct Tool {
     pub status: ToolStatus,
     /// JSON Schema of `input_settings`.
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub settings_schema: JsonObject,
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub default_settings: JsonObject,
     #[serde(default)]
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub metadata: JsonObject,
     pub created_at: Millis,
     pub updated_at: Millis,

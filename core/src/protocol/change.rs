@@ -12,6 +12,7 @@ use serde_json::Value;
 /// per node and per edge, so moving one node of a 10,000-node graph sends one node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntityKind {
     Project,
@@ -84,6 +85,7 @@ impl EntityKind {
 /// `{"file_id", "node"|"edge"}`; for a deletion (`deleted: true`) it is `null`, or
 /// `{"file_id"}` for a node or an edge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     pub entity: EntityKind,
     pub id: Id,

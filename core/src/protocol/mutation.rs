@@ -17,6 +17,7 @@ use serde_json::Value;
 /// A mutation as it travels: the name and args stay raw until each is checked on its
 /// own, so one bad mutation cannot fail the parsing of its whole batch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RawMutation {
     pub seq: u64,
     pub name: String,
@@ -25,6 +26,7 @@ pub struct RawMutation {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "name", content = "args")]
 pub enum Mutation {
     #[serde(rename = "project.create")]
@@ -56,12 +58,14 @@ pub enum Mutation {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ById {
     pub id: Id,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProjectCreate {
     pub id: Id,
@@ -76,12 +80,14 @@ pub struct ProjectCreate {
     #[serde(default)]
     pub tags: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub metadata: JsonObject,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_image_id: Option<Id>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProjectUpdate {
     pub id: Id,
@@ -94,12 +100,14 @@ pub struct ProjectUpdate {
         deserialize_with = "nullable",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub description: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_public: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub metadata: Option<JsonObject>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ProjectStatus>,
@@ -108,10 +116,12 @@ pub struct ProjectUpdate {
         deserialize_with = "nullable",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<uuid::Uuid>))]
     pub original_image_id: Option<Option<Id>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FileCreate {
     pub id: Id,
@@ -123,10 +133,12 @@ pub struct FileCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub metadata: JsonObject,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FileUpdate {
     pub id: Id,
@@ -141,20 +153,24 @@ pub struct FileUpdate {
         deserialize_with = "nullable",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub description: Option<Option<String>>,
     #[serde(
         default,
         deserialize_with = "nullable",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub thumbnail_url: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub metadata: Option<JsonObject>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GraphApply {
     pub file_id: Id,
@@ -162,6 +178,7 @@ pub struct GraphApply {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExecutionCreate {
     pub id: Id,
@@ -171,6 +188,7 @@ pub struct ExecutionCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_text: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub input_settings: JsonObject,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_execution_id: Option<Id>,
@@ -178,6 +196,7 @@ pub struct ExecutionCreate {
 
 /// Runs an execution's recorded config again as a new child execution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExecutionReplay {
     pub id: Id,
@@ -185,17 +204,20 @@ pub struct ExecutionReplay {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TemplateUpsert {
     pub id: Id,
     pub tool_id: Id,
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub settings: JsonObject,
     #[serde(default)]
     pub is_default: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChainCreate {
     pub id: Id,
@@ -207,6 +229,7 @@ pub struct ChainCreate {
 
 /// A chat render, appended to its chain (the server assigns `chain_position`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RenderCreate {
     pub id: Id,
@@ -216,6 +239,7 @@ pub struct RenderCreate {
     pub kind: RenderType,
     pub prompt: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub settings: JsonObject,
 }
 

@@ -13,6 +13,7 @@ pub struct PullQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     /// Where the next pull starts: a server-wide, monotonically increasing change sequence.
     pub cursor: u64,

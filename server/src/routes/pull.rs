@@ -18,12 +18,12 @@ use studio_core::CoreError;
         ("limit" = Option<u32>, Query, description = "Changes per page: 1 to 1000, default 500"),
     ),
     responses(
-        (status = 200, body = crate::routes::openapi::PullResponseDoc),
-        (status = 400, body = crate::routes::openapi::ErrorBodyDoc, description = "malformed query"),
-        (status = 401, body = crate::routes::openapi::ErrorBodyDoc, description = "no or bad token"),
-        (status = 403, body = crate::routes::openapi::ErrorBodyDoc, description = "client_id of another user"),
-        (status = 404, body = crate::routes::openapi::ErrorBodyDoc, description = "no such platform"),
-        (status = 422, body = crate::routes::openapi::ErrorBodyDoc, description = "limit out of range"),
+        (status = 200, body = studio_core::protocol::PullResponse),
+        (status = 400, body = studio_core::protocol::ErrorBody, description = "malformed query"),
+        (status = 401, body = studio_core::protocol::ErrorBody, description = "no or bad token"),
+        (status = 403, body = studio_core::protocol::ErrorBody, description = "client_id of another user"),
+        (status = 404, body = studio_core::protocol::ErrorBody, description = "no such platform"),
+        (status = 422, body = studio_core::protocol::ErrorBody, description = "limit out of range"),
     ),
     security(("bearer" = [])))]
 pub async fn pull(

@@ -20,6 +20,26 @@ async fn health_openapi_and_static(b: common::Backend) {
     ] {
         assert!(doc["paths"][p].is_object(), "openapi lacks {p}");
     }
+    // Every reference in the document resolves.
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(all.len() > 20, "{all:?}");
+    for r in all {
+        let at = r.trim_start_matches('#');
+        assert!(doc.pointer(at).is_some(), "dangling {r}");
+    }
     // Real responses validate against the documented schemas.
     let mut c = Client::new(&s.dev_token);
     let (_, push) = c
@@ -45,10 +65,26 @@ async fn health_openapi_and_static(b: common::Backend) {
         let errors: Vec<String> = v.iter_errors(instance).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{name}: {errors:?} in {instance}");
     }
-    // The documented args schemas accept real args.
+    // The schemas derived from core's types accept real requests and refuse what the
+    // server refuses.
+    let schema_of = |name: &str| {
+        let s = json!({"$ref": format!("#/components/schemas/{name}"), "components": doc["components"].clone()});
+        jsonschema::validator_for(&s).expect("schema compiles")
+    };
     let args = json!({"id": id(), "project_id": id(), "name": "Ground floor"});
-    let schema = json!({"$ref": "#/components/schemas/FileCreateArgs", "components": doc["components"].clone()});
-    assert!(jsonschema::validator_for(&schema).unwrap().is_valid(&args));
+    assert!(schema_of("FileCreate").is_valid(&args));
+    let unknown = json!({"id": id(), "project_id": id(), "name": "A", "owner": "me"});
+    assert!(!schema_of("FileCreate").is_valid(&unknown));
+    let apply = json!({"name": "graph.apply", "args": {"file_id": id(), "ops": [
+        {"op": "node.set", "id": id(), "props": {"position": {"x": 1, "y": 2}, "width": null}},
+        {"op": "node.remove", "id": id()},
+    ]}});
+    assert!(schema_of("Mutation").is_valid(&apply));
+    assert!(!schema_of("Mutation").is_valid(
+        &json!({"name": "graph.apply", "args": {"file_id": id(), "ops": [{"op": "node.explode"}]}})
+    ));
+    let body = json!({"client_id": id(), "mutations": [{"seq": 1, "name": "graph.apply", "args": apply["args"]}]});
+    assert!(schema_of("PushRequest").is_valid(&body));
 
     // The app and the package are served.
     let res = s.http.get(s.url("/")).send().await.unwrap();
