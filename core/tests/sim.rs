@@ -810,19 +810,7 @@ fn random_op(rng: &mut Rng, nodes: &[Id], edges: &[Id]) -> Option<GraphOp> {
     };
     Some(match rng.below(10) {
         0..=2 => GraphOp::NodeAdd {
-            node: NodeInput {
-                id: rng.id(),
-                kind: "image".into(),
-                position: pos(rng),
-                data: Default::default(),
-                z: None,
-                width: None,
-                height: None,
-                parent_id: None,
-                style: None,
-                hidden: false,
-                locked: false,
-            },
+            node: NodeInput::new(rng.id(), "image", pos(rng)),
         },
         3..=5 => GraphOp::NodeSet {
             id: *rng.pick(nodes)?,

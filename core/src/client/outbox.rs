@@ -84,20 +84,13 @@ mod tests {
     use uuid::Uuid;
 
     fn add(seq: u64, text_bytes: usize) -> OutboxEntry {
-        let node = NodeInput {
-            id: Uuid::from_u128(u128::from(seq)),
-            kind: "note".into(),
-            position: Position { x: 0.0, y: 0.0 },
-            data: serde_json::from_value(serde_json::json!({ "t": "x".repeat(text_bytes) }))
-                .unwrap(),
-            z: None,
-            width: None,
-            height: None,
-            parent_id: None,
-            style: None,
-            hidden: false,
-            locked: false,
-        };
+        let mut node = NodeInput::new(
+            Uuid::from_u128(u128::from(seq)),
+            "note",
+            Position { x: 0.0, y: 0.0 },
+        );
+        node.data
+            .insert("t".into(), serde_json::json!("x".repeat(text_bytes)));
         OutboxEntry {
             seq,
             mutation: Mutation::GraphApply(GraphApply {

@@ -85,19 +85,7 @@ mod tests {
         for doc in [&mut a, &mut b] {
             for id in [1, 2] {
                 doc.apply(&[GraphOp::NodeAdd {
-                    node: NodeInput {
-                        id: Uuid::from_u128(id),
-                        kind: "t".into(),
-                        position: Position { x: 0.0, y: 0.0 },
-                        data: Default::default(),
-                        z: None,
-                        width: None,
-                        height: None,
-                        parent_id: None,
-                        style: None,
-                        hidden: false,
-                        locked: false,
-                    },
+                    node: NodeInput::new(Uuid::from_u128(id), "t", Position { x: 0.0, y: 0.0 }),
                 }]);
             }
         }

@@ -172,19 +172,7 @@ mod tests {
     use uuid::Uuid;
 
     pub(crate) fn node(id: u128) -> NodeInput {
-        NodeInput {
-            id: Uuid::from_u128(id),
-            kind: "image".into(),
-            position: Position { x: 0.0, y: 0.0 },
-            data: Default::default(),
-            z: None,
-            width: None,
-            height: None,
-            parent_id: None,
-            style: None,
-            hidden: false,
-            locked: false,
-        }
+        NodeInput::new(Uuid::from_u128(id), "image", Position { x: 0.0, y: 0.0 })
     }
 
     fn edge(id: u128, s: u128, t: u128) -> Edge {

@@ -84,22 +84,14 @@ mod tests {
         let n = 0u8..24;
         prop_oneof![
             n.clone().prop_map(|i| GraphOp::NodeAdd {
-                node: NodeInput {
-                    id: id(i),
-                    kind: "image".into(),
-                    position: Position {
+                node: NodeInput::new(
+                    id(i),
+                    "image",
+                    Position {
                         x: f64::from(i),
                         y: 0.0
-                    },
-                    data: Default::default(),
-                    z: None,
-                    width: None,
-                    height: None,
-                    parent_id: None,
-                    style: None,
-                    hidden: false,
-                    locked: false,
-                }
+                    }
+                )
             }),
             (n.clone(), -50.0..50.0f64).prop_map(|(i, x)| GraphOp::NodeSet {
                 id: id(i),

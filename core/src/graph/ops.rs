@@ -63,6 +63,23 @@ pub struct NodeInput {
 }
 
 impl NodeInput {
+    /// A node of `kind` at `position`, with no data and every optional left out.
+    pub fn new(id: Id, kind: impl Into<String>, position: Position) -> Self {
+        NodeInput {
+            id,
+            kind: kind.into(),
+            position,
+            data: JsonObject::new(),
+            z: None,
+            width: None,
+            height: None,
+            parent_id: None,
+            style: None,
+            hidden: false,
+            locked: false,
+        }
+    }
+
     pub fn into_node(self, z: String) -> Node {
         Node {
             id: self.id,
@@ -355,20 +372,14 @@ mod tests {
 
     #[test]
     fn a_batch_too_big_for_one_push_is_refused_whole() {
-        let op = |i: u128| GraphOp::NodeAdd {
-            node: NodeInput {
-                id: uuid::Uuid::from_u128(i + 1),
-                kind: "note".into(),
-                position: Position { x: 0.0, y: 0.0 },
-                data: serde_json::from_value(json!({ "text": "x".repeat(1000) })).unwrap(),
-                z: None,
-                width: None,
-                height: None,
-                parent_id: None,
-                style: None,
-                hidden: false,
-                locked: false,
-            },
+        let op = |i: u128| {
+            let mut node = NodeInput::new(
+                uuid::Uuid::from_u128(i + 1),
+                "note",
+                Position { x: 0.0, y: 0.0 },
+            );
+            node.data.insert("text".into(), json!("x".repeat(1000)));
+            GraphOp::NodeAdd { node }
         };
         let fits: Vec<GraphOp> = (0..500).map(op).collect();
         assert!(validate_ops(&fits).is_ok());
