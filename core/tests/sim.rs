@@ -594,61 +594,31 @@ impl Sim {
 }
 
 fn random_mutation(rng: &mut Rng, state: &MemoryState) -> Option<Mutation> {
-    let projects: Vec<Id> = state
-        .visible
-        .keys()
-        .filter_map(|u| {
-            if let Unit::Project(id) = u {
-                Some(*id)
-            } else {
-                None
-            }
-        })
-        .collect();
-    let files: Vec<(Id, Id)> = state
-        .visible
-        .values()
-        .filter_map(|r| {
-            if let Record::File(f) = r {
-                Some((f.id, f.project_id))
-            } else {
-                None
-            }
-        })
-        .collect();
-    let executions: Vec<Id> = state
-        .visible
-        .keys()
-        .filter_map(|u| {
-            if let Unit::Execution(id) = u {
-                Some(*id)
-            } else {
-                None
-            }
-        })
-        .collect();
-    let templates: Vec<Id> = state
-        .visible
-        .keys()
-        .filter_map(|u| {
-            if let Unit::Template(id) = u {
-                Some(*id)
-            } else {
-                None
-            }
-        })
-        .collect();
-    let chains: Vec<(Id, Id)> = state
-        .visible
-        .values()
-        .filter_map(|r| {
-            if let Record::Chain(c) = r {
-                Some((c.id, c.project_id))
-            } else {
-                None
-            }
-        })
-        .collect();
+    let units =
+        |f: fn(&Unit) -> Option<Id>| -> Vec<Id> { state.visible.keys().filter_map(f).collect() };
+    let records = |f: fn(&Record) -> Option<(Id, Id)>| -> Vec<(Id, Id)> {
+        state.visible.values().filter_map(f).collect()
+    };
+    let projects = units(|u| match u {
+        Unit::Project(id) => Some(*id),
+        _ => None,
+    });
+    let executions = units(|u| match u {
+        Unit::Execution(id) => Some(*id),
+        _ => None,
+    });
+    let templates = units(|u| match u {
+        Unit::Template(id) => Some(*id),
+        _ => None,
+    });
+    let files = records(|r| match r {
+        Record::File(f) => Some((f.id, f.project_id)),
+        _ => None,
+    });
+    let chains = records(|r| match r {
+        Record::Chain(c) => Some((c.id, c.project_id)),
+        _ => None,
+    });
     let slugs = ["plan", "plan-2", "section", "villa"];
     let roll = rng.below(100);
     if projects.is_empty() || roll < 3 {
