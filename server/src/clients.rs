@@ -3,7 +3,9 @@
 
 use crate::db::{Query, Tx};
 use crate::error::ApiError;
+use std::collections::HashMap;
 use studio_core::ids::{Id, Millis};
+use studio_core::protocol::ErrorDetail;
 
 /// The client's last processed seq (0 for a new client); forbidden when the id is
 /// another user's.
@@ -46,4 +48,56 @@ pub async fn set_last_seq(
     )
     .await?;
     Ok(())
+}
+
+fn seq_param(seq: u64) -> Result<i64, ApiError> {
+    i64::try_from(seq).map_err(|_| ApiError::Malformed("seq is out of range".into()))
+}
+
+/// Keeps the answer to a rejected mutation, for a retry of its push.
+pub async fn record_rejection(
+    tx: &mut Tx,
+    client_id: Id,
+    seq: u64,
+    error: &ErrorDetail,
+    now: Millis,
+) -> Result<(), ApiError> {
+    tx.execute(
+        Query::new(
+            "INSERT INTO client_rejections (client_id, seq, error, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (client_id, seq) DO NOTHING",
+        )
+        .bind(client_id)
+        .bind(seq_param(seq)?)
+        .bind_json(error)
+        .bind(now),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The rejections among the client's seqs `from..=to`, by seq.
+pub async fn rejections(
+    tx: &mut Tx,
+    client_id: Id,
+    from: u64,
+    to: u64,
+) -> Result<HashMap<u64, ErrorDetail>, ApiError> {
+    let rows = tx
+        .fetch_all(
+            Query::new(
+                "SELECT seq, error FROM client_rejections \
+                 WHERE client_id = $1 AND seq >= $2 AND seq <= $3",
+            )
+            .bind(client_id)
+            .bind(seq_param(from)?)
+            .bind(seq_param(to)?),
+        )
+        .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let seq = u64::try_from(r.i64("seq")?).unwrap_or(0);
+        out.insert(seq, r.json_as::<ErrorDetail>("error")?);
+    }
+    Ok(out)
 }

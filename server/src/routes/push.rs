@@ -8,6 +8,7 @@ use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
+use std::collections::HashMap;
 use studio_core::limits::MUTATIONS_PER_PUSH_MAX;
 use studio_core::protocol::{
     ErrorDetail, Mutation, MutationResult, MutationStatus, Platform, PushRequest, PushResponse,
@@ -119,6 +120,22 @@ fn applied(seq: u64) -> MutationResult {
     }
 }
 
+fn rejected(seq: u64, error: ErrorDetail) -> MutationResult {
+    MutationResult {
+        seq,
+        status: MutationStatus::Rejected,
+        error: Some(error),
+    }
+}
+
+/// The answer already given to a processed seq: its kept rejection, else applied.
+fn answered(seq: u64, rejections: &mut HashMap<u64, ErrorDetail>) -> MutationResult {
+    match rejections.remove(&seq) {
+        Some(e) => rejected(seq, e),
+        None => applied(seq),
+    }
+}
+
 /// A mutation that parses, is valid on its own and belongs to this endpoint.
 fn parse(raw: &RawMutation, platform: Platform) -> Result<Mutation, ErrorDetail> {
     let m = Mutation::from_raw(&raw.name, &raw.args).map_err(|e| ErrorDetail::from(&e))?;
@@ -145,18 +162,25 @@ async fn push_batch(
 ) -> Result<PushResponse, ApiError> {
     let client = req.client_id;
     // A foreign client id fails here, before anything changes.
-    let mut last = {
+    let first = req.mutations.iter().map(|m| m.seq).min().unwrap_or(0);
+    let (mut last, mut earlier) = {
         let mut tx = state.db.begin().await?;
         let last = clients::last_seq(&mut tx, client, user).await?;
+        // A retry after a lost response gets the answers it missed, rejections included.
+        let earlier = if first <= last {
+            clients::rejections(&mut tx, client, first, last).await?
+        } else {
+            HashMap::new()
+        };
         tx.commit().await?;
-        last
+        (last, earlier)
     };
     let mut results = Vec::with_capacity(req.mutations.len());
     let mut wake_runner = false;
     for raw in &req.mutations {
         if raw.seq <= last {
             // Already processed (a retry after a lost response): same answer, no re-run.
-            results.push(applied(raw.seq));
+            results.push(answered(raw.seq, &mut earlier));
             continue;
         }
         if raw.seq > last + 1 {
@@ -169,9 +193,11 @@ async fn push_batch(
         // Under the write lock: another request of this client may have moved on.
         let current = clients::last_seq(&mut tx, client, user).await?;
         if raw.seq <= current {
+            // Another request of this client processed it meanwhile.
+            earlier.extend(clients::rejections(&mut tx, client, raw.seq, current).await?);
             tx.rollback().await?;
             last = current;
-            results.push(applied(raw.seq));
+            results.push(answered(raw.seq, &mut earlier));
             continue;
         }
         if raw.seq > current + 1 {
@@ -214,14 +240,13 @@ async fn push_batch(
                     }
                     ApplyError::Db(e) => return Err(e.into()),
                 };
-                MutationResult {
-                    seq: raw.seq,
-                    status: MutationStatus::Rejected,
-                    error: Some(detail),
-                }
+                rejected(raw.seq, detail)
             }
         };
         clients::set_last_seq(&mut tx, client, user, raw.seq, now).await?;
+        if let Some(e) = &result.error {
+            clients::record_rejection(&mut tx, client, raw.seq, e, now).await?;
+        }
         tx.commit().await?;
         last = raw.seq;
         results.push(result);

@@ -21,13 +21,18 @@ async fn retry_and_gap(b: common::Backend) {
     assert_eq!(first["results"][1]["status"], "rejected");
     let (_, cursor) = s.pull_all(&t, "projects", 0).await;
     // The response was "lost": the client sends the same batch again. Nothing runs
-    // twice and every seq is acknowledged.
+    // twice, and it gets the answers it missed, the rejection included.
     let (st, again) = s.push_raw(&t, "projects", &batch).await;
     assert_eq!(st, 200);
     assert_eq!(again["last_seq"], 3);
-    for r in again["results"].as_array().unwrap() {
-        assert_eq!(r["status"], "applied", "{again}");
-    }
+    assert_eq!(again["results"], first["results"], "the same answers");
+    assert_eq!(again["results"][1]["error"]["code"], "validation");
+    // A retry of part of it (from seq 2) too.
+    let tail =
+        json!({"client_id": client, "mutations": batch["mutations"].as_array().unwrap()[1..]});
+    let (_, part) = s.push_raw(&t, "projects", &tail).await;
+    assert_eq!(part["results"][0]["status"], "rejected", "{part}");
+    assert_eq!(part["results"][1]["status"], "applied", "{part}");
     let (after, _) = s.pull_all(&t, "projects", cursor).await;
     assert!(
         after.is_empty(),
