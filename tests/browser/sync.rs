@@ -197,7 +197,7 @@ async fn server_errors_and_timeouts_keep_the_outbox_until_a_later_round() {
 }
 
 /// A mutation the server rejects disappears from the visible state, and the app hears
-/// which and why.
+/// which and why — even when the answer to its push was lost and the push retried.
 #[wasm_bindgen_test]
 async fn a_rejected_mutation_rolls_back_with_an_event() {
     let slug = format!("taken-{}", &uuid()[..8]);
@@ -221,6 +221,11 @@ async fn a_rejected_mutation_rolls_back_with_an_event() {
         slug,
         "optimistic"
     );
+    inject("/projects/push", &["drop-response"]);
+    let err = call(a.sync().now())
+        .await
+        .expect_err("the lost response fails the round");
+    assert_eq!(err["code"], "network");
     sync(&a).await;
     assert_eq!(
         ok(a.projects().get(js(p["id"].clone()))).await,
