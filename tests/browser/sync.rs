@@ -422,12 +422,26 @@ async fn two_tabs_share_one_sync() {
         1
     );
 
-    // Close the leader; the other takes over and pushes everything.
     let (leader, other) = if json(&t1.sync().status())["leader"] == true {
         (t1, t2)
     } else {
         (t2, t1)
     };
+    // sync.now() in the tab that does not sync: the leader runs a round for it.
+    ok(other.canvas().apply_ops(
+        js(f["id"].clone()),
+        js(json!([{ "op": "node.add", "node": node(&uuid(), 1.0) }])),
+    ))
+    .await;
+    ok(other.sync().now()).await;
+    assert_eq!(
+        pending(&other).await,
+        0,
+        "the leader pushed the other tab's edits"
+    );
+    assert_eq!(json(&other.sync().status())["state"], "synced");
+
+    // Close the leader; the other takes over and pushes everything.
     ok(leader.close()).await;
     tick(300).await;
     assert_eq!(json(&other.sync().status())["leader"], true, "handover");
@@ -444,6 +458,7 @@ async fn two_tabs_share_one_sync() {
             .as_array()
             .unwrap()
             .len(),
-        1
+        2,
+        "both tabs' nodes reached the server"
     );
 }
