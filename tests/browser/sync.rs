@@ -44,7 +44,8 @@ async fn pending(store: &StudioStore) -> u64 {
 }
 
 /// Faults for the next requests whose URL contains `matching`: "drop-response" (the
-/// server gets the request, the client never hears back), "500", "offline", "hang".
+/// server gets the request, the client never hears back), "slow-response" (the answer
+/// arrives 400 ms late), "500", "offline", "hang".
 fn inject(matching: &str, faults: &[&str]) {
     let setup = js_sys::Function::new_with_args(
         "matching, faults",
@@ -57,6 +58,7 @@ fn inject(matching: &str, faults: &[&str]) {
             const i = globalThis.__faults.findIndex(f => url.includes(f.matching));
             const fault = i >= 0 ? globalThis.__faults.splice(i, 1)[0].kind : null;
             if (fault === "drop-response") { await globalThis.__realFetch(input, init); throw new TypeError("response lost"); }
+            if (fault === "slow-response") { const r = await globalThis.__realFetch(input, init); await new Promise(ok => setTimeout(ok, 400)); return r; }
             if (fault === "500") return new Response('{"error":{"code":"internal","message":"injected"}}', { status: 500, headers: { "content-type": "application/json" } });
             if (fault === "offline") throw new TypeError("Failed to fetch");
             if (fault === "hang") return new Promise(() => {});
@@ -132,6 +134,50 @@ async fn the_outbox_survives_a_reload_before_sync() {
     assert_eq!(
         ok(b.projects().get(js(p["id"].clone()))).await["name"],
         "Reloaded"
+    );
+}
+
+/// Closing a store while its push is in flight — the server has applied it, the answer
+/// has not arrived — loses nothing: reopened, the store still holds the edit as
+/// pending, and the retry is acknowledged (not re-run and rejected as a duplicate).
+#[wasm_bindgen_test]
+async fn closing_mid_sync_keeps_the_outbox() {
+    let name = fresh_name("midsync");
+    let a = device(&name, 'a').await;
+    let p = ok(a.projects().create(js(json!({ "name": "Midway" })))).await;
+    inject("/projects/push", &["slow-response"]);
+    let round = a.sync().now();
+    // Close as soon as the push is on its way (its answer comes 400 ms later).
+    for _ in 0..200 {
+        if faults_left() == 0 {
+            break;
+        }
+        tick(10).await;
+    }
+    assert_eq!(faults_left(), 0, "the push went out");
+    ok(a.close()).await;
+    let err = call(round).await.expect_err("closing ends the round");
+    assert_eq!(err["code"], "closed", "{err}");
+    tick(500).await;
+
+    let again = device(&name, 'a').await;
+    assert_eq!(pending(&again).await, 1, "the outbox is intact");
+    assert_eq!(
+        ok(again.projects().get(js(p["id"].clone()))).await["name"],
+        "Midway"
+    );
+    sync(&again).await;
+    assert_eq!(pending(&again).await, 0);
+    assert_eq!(
+        ok(again.projects().get(js(p["id"].clone()))).await["name"],
+        "Midway",
+        "still there: the retry was acknowledged, not rejected"
+    );
+    let b = device(&fresh_name("midsync-b"), 'a').await;
+    sync(&b).await;
+    assert_eq!(
+        ok(b.projects().get(js(p["id"].clone()))).await["name"],
+        "Midway"
     );
 }
 
