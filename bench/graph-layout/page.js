@@ -2,37 +2,9 @@
 // The runner (run.mjs) calls window.runGraphLayoutBench(config) and gets plain
 // JSON back: per phase, per variant, the raw samples in milliseconds.
 
+import { mulberry32, uuid, WORDS, B62, req, done, openDb } from "/lib/page.js";
+
 // ---------------------------------------------------------------- data ----
-
-// Seeded PRNG so every run (and every layout) sees the same graph and ops.
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
-function uuid(rand) {
-  const b = Array.from({ length: 16 }, () => Math.floor(rand() * 256));
-  b[6] = (b[6] & 0x0f) | 0x40; // v4 shape, so ids look like crypto.randomUUID()
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = b.map((x) => HEX[x]).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-const WORDS = (
-  "cinematic portrait of a fox in misty forest neon city street at night " +
-  "watercolor lighthouse dusk soft light product shot ceramic mug studio " +
-  "isometric castle floating island golden hour macro dewdrop leaf"
-).split(" ");
-
-const B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 // Fractional-index style z key ("a0V3"), as a canvas would store for ordering.
 function zKey(i) {
@@ -85,31 +57,6 @@ function fnv1a(str) {
 }
 
 // ----------------------------------------------------------- IDB glue ----
-
-function req(r) {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
-  });
-}
-
-function done(tx) {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error || new Error("transaction aborted"));
-  });
-}
-
-function openDb(name, upgrade) {
-  return new Promise((resolve, reject) => {
-    const r = indexedDB.open(name, 1);
-    r.onupgradeneeded = () => upgrade(r.result);
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
-    r.onblocked = () => reject(new Error(`open ${name} blocked`));
-  });
-}
 
 function deleteDb(name) {
   return new Promise((resolve, reject) => {
@@ -474,7 +421,7 @@ window.runGraphLayoutBench = async function (config) {
   const expect = {};
   for (const L of layouts) {
     await deleteDb(L.dbName);
-    dbs[L.name] = await openDb(L.dbName, L.upgrade);
+    dbs[L.name] = await openDb(L.dbName, 1, L.upgrade);
     expect[L.name] = { added: new Set(), removed: new Set(), moved: new Map() };
   }
 

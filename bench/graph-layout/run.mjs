@@ -12,20 +12,9 @@ import { tmpdir } from "node:os";
 import { join, dirname, resolve, extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, median, pct } from "../lib/runner.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-sync",
-  // Lets the page collect garbage between samples, outside the timed window.
-  "--js-flags=--expose-gc",
-];
 
 function parseArgs(argv) {
   const cfg = {
@@ -53,9 +42,14 @@ function parseArgs(argv) {
   return cfg;
 }
 
-// Only the two page files are served; nothing else on disk is reachable.
+// Only the page's files are served; nothing else on disk is reachable.
 function serve() {
-  const files = { "/": "index.html", "/index.html": "index.html", "/page.js": "page.js" };
+  const files = {
+    "/": "index.html",
+    "/index.html": "index.html",
+    "/page.js": "page.js",
+    "/lib/page.js": "../lib/page.js",
+  };
   const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8" };
   const server = createServer(async (rq, rs) => {
     const path = new URL(rq.url, "http://x").pathname;
@@ -100,15 +94,6 @@ async function idbOnDisk(profile) {
   }
 }
 
-const median = (s) => {
-  const a = [...s].sort((x, y) => x - y);
-  const m = a.length >> 1;
-  return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
-};
-const pct = (s, p) => {
-  const a = [...s].sort((x, y) => x - y);
-  return a[Math.max(0, Math.ceil(p * a.length) - 1)];
-};
 
 // Adds median/p90 and ratios against the reference A and B rows of the phase.
 function summarize(phases) {

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { resolve, relative, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median, pct } from "../lib/runner.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -13,11 +14,6 @@ const R = runs.map((_, i) => `run ${i + 1}`);
 
 const ms = (x) => (x == null ? "–" : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const rx = (x) => (x == null || !isFinite(x) ? "–" : (x >= 10 ? x.toFixed(1) : x.toFixed(2)) + "×");
-const median = (s) => {
-  const a = [...s].sort((x, y) => x - y);
-  const m = a.length >> 1;
-  return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
-};
 const out = [];
 const p = (...l) => out.push(...l);
 
@@ -72,10 +68,6 @@ p(
   "| run | variant | edits | pushed | edits ÷ pushed | push / pull requests during the drag | edit p50 / p90 / p99 / max ms | pending at the end | final sync.now() s (time inside server requests) |",
   "|---|---|---:|---:|---:|---:|---:|---:|---:|",
 );
-const pct = (s, q) => {
-  const a = [...s].sort((x, y) => x - y);
-  return a[Math.max(0, Math.ceil(q * a.length) - 1)];
-};
 runs.forEach((r, i) => {
   for (const d of r.benches.drag?.raw.runs ?? []) {
     const sv = (d.finalSync?.push?.ms ?? 0) + (d.finalSync?.pull?.ms ?? 0);

@@ -9,39 +9,11 @@
 
 import init, { StudioStore } from "/pkg/studio_store.js";
 import Dexie from "/dexie.mjs";
+import { mulberry32, uuid, WORDS, B62, req, done, openDb } from "/lib/page.js";
 
 const ready = init();
 
 // ---------------------------------------------------------------- data ----
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
-function uuid(rand) {
-  const b = Array.from({ length: 16 }, () => Math.floor(rand() * 256));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = b.map((x) => HEX[x]).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-const WORDS = (
-  "cinematic portrait of a fox in misty forest neon city street at night " +
-  "watercolor lighthouse dusk soft light product shot ceramic mug studio " +
-  "isometric castle floating island golden hour macro dewdrop leaf"
-).split(" ");
-
-const B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 // A valid fractional-index key (rocicorp format): head "c" = 3-digit integer
 // part, so 238,328 distinct keys, increasing with i.
@@ -105,31 +77,6 @@ function bucketOf(id) {
 }
 
 // ----------------------------------------------------------- IDB glue ----
-
-function req(r) {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
-  });
-}
-
-function done(tx) {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error || new Error("transaction aborted"));
-  });
-}
-
-function openDb(name, version, upgrade) {
-  return new Promise((resolve, reject) => {
-    const r = version ? indexedDB.open(name, version) : indexedDB.open(name);
-    if (upgrade) r.onupgradeneeded = () => upgrade(r.result);
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
-    r.onblocked = () => reject(new Error(`open ${name} blocked`));
-  });
-}
 
 // One record per node / per edge, key [file_id, id], index file_id: the
 // natural hand-written layout (layout B of bench/graph-layout).

@@ -21,21 +21,11 @@ import { join, dirname, resolve, extname, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync, brotliCompressSync, constants as zc } from "node:zlib";
 import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, median, pct } from "../lib/runner.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BENCH = resolve(HERE, "..");
 const REPO = resolve(BENCH, "..");
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-sync",
-  "--js-flags=--expose-gc",
-];
 const ALL = ["size", "graph", "move", "drag", "push", "query", "server"];
 
 function parseArgs(argv) {
@@ -180,6 +170,7 @@ function servePage(pkgDir, upstream) {
     "/": join(HERE, "index.html"),
     "/index.html": join(HERE, "index.html"),
     "/page.js": join(HERE, "page.js"),
+    "/lib/page.js": join(BENCH, "lib", "page.js"),
     "/pkg/studio_store.js": join(pkgDir, "studio_store.js"),
     "/pkg/studio_store_bg.wasm": join(pkgDir, "studio_store_bg.wasm"),
     "/dexie.mjs": join(BENCH, "node_modules", "dexie", "dist", "dexie.mjs"),
@@ -266,17 +257,6 @@ function servePage(pkgDir, upstream) {
 
 // -------------------------------------------------------------- stats ----
 
-const sorted = (s) => [...s].sort((x, y) => x - y);
-const median = (s) => {
-  const a = sorted(s);
-  const m = a.length >> 1;
-  return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
-};
-// Nearest rank.
-const pct = (s, p) => {
-  const a = sorted(s);
-  return a[Math.max(0, Math.ceil(p * a.length) - 1)];
-};
 const stats = (s) => ({ n: s.length, median: median(s), p90: pct(s, 0.9), p99: pct(s, 0.99), min: Math.min(...s), max: Math.max(...s) });
 
 const ms = (x) => (x == null ? "–" : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
