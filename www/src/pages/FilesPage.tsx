@@ -1,5 +1,6 @@
 import { useState } from "react";
 import type { CanvasFile, Project } from "studio-store";
+import { LiveList } from "../components/LiveList";
 import { NameForm } from "../components/NameForm";
 import { useToast } from "../components/Toasts";
 import { canvasPath, Link, navigate } from "../lib/router";
@@ -44,18 +45,9 @@ function FileList({ project }: { project: Project }) {
     <section className="page">
       <h1>{project.name}</h1>
       <NameForm label="File name" action="Create file" onSubmit={create} />
-      {files.status === "loading" && <p className="muted">Loading…</p>}
-      {files.status === "error" && <p className="error">{errorMessage(files.error)}</p>}
-      {files.status === "ready" &&
-        (files.value.length === 0 ? (
-          <p className="muted">No files yet.</p>
-        ) : (
-          <ul className="list">
-            {files.value.map((f) => (
-              <FileRow key={f.id} project={project} file={f} />
-            ))}
-          </ul>
-        ))}
+      <LiveList live={files} empty="No files yet.">
+        {(f) => <FileRow key={f.id} project={project} file={f} />}
+      </LiveList>
     </section>
   );
 }

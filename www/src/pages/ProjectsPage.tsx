@@ -1,3 +1,4 @@
+import { LiveList } from "../components/LiveList";
 import { NameForm } from "../components/NameForm";
 import { useToast } from "../components/Toasts";
 import { canvasPath, Link, navigate } from "../lib/router";
@@ -24,21 +25,14 @@ export function ProjectsPage() {
     <section className="page">
       <h1>Projects</h1>
       <NameForm label="Project name" action="Create project" onSubmit={create} />
-      {projects.status === "loading" && <p className="muted">Loading…</p>}
-      {projects.status === "error" && <p className="error">{errorMessage(projects.error)}</p>}
-      {projects.status === "ready" &&
-        (projects.value.length === 0 ? (
-          <p className="muted">No projects yet.</p>
-        ) : (
-          <ul className="list">
-            {projects.value.map((p) => (
-              <li key={p.id}>
-                <Link to={canvasPath(p.slug)}>{p.name}</Link>
-                <span className="slug">/{p.slug}</span>
-              </li>
-            ))}
-          </ul>
-        ))}
+      <LiveList live={projects} empty="No projects yet.">
+        {(p) => (
+          <li key={p.id}>
+            <Link to={canvasPath(p.slug)}>{p.name}</Link>
+            <span className="slug">/{p.slug}</span>
+          </li>
+        )}
+      </LiveList>
     </section>
   );
 }
