@@ -156,12 +156,11 @@ impl StudioStore {
             }
             let db = open::open(&opts.name, opts.blocked_timeout_ms.unwrap_or(3_000)).await?;
             let meta = open::prepare(&db).await?;
-            let sync_enabled = opts.server_url.is_some();
             let inner = Rc::new(Inner {
                 name: opts.name.clone(),
                 db: RefCell::new(Some(db.clone())),
                 closed: Cell::new(false),
-                engine: Engine { sync: sync_enabled },
+                engine: Engine,
                 watchers: Rc::new(Watchers::default()),
                 tabs: RefCell::new(None),
                 syncer: RefCell::new(None),
