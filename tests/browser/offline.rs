@@ -99,3 +99,21 @@ async fn a_local_only_edit_of_a_synced_row_is_not_overwritten_by_a_pull() {
     let theirs = ok(other.projects().get(js(p["id"].clone()))).await;
     assert_eq!(theirs["name"], "Renamed offline");
 }
+
+/// What an earlier session left in the outbox is in the status from the start, not
+/// only after the first round.
+#[wasm_bindgen_test]
+async fn the_status_counts_what_is_pending_at_open() {
+    let name = fresh_name("pending-open");
+    let a = device(&name, 'a').await;
+    ok(a.projects().create(js(json!({ "name": "Waiting" })))).await;
+    ok(a.projects().create(js(json!({ "name": "Waiting too" })))).await;
+    ok(a.close()).await;
+
+    let again = device(&name, 'a').await;
+    let status = json(&again.sync().status());
+    assert_eq!(status["pending"], 2, "{status}");
+    assert_eq!(status["round"], 0, "no round has run: {status}");
+    sync(&again).await;
+    assert_eq!(json(&again.sync().status())["pending"], 0);
+}
