@@ -14,6 +14,8 @@ mod apps;
 mod bad_input;
 #[path = "browser/canvas.rs"]
 mod canvas;
+#[path = "browser/errors.rs"]
+mod errors;
 #[path = "browser/lifecycle.rs"]
 mod lifecycle;
 #[path = "browser/offline.rs"]
