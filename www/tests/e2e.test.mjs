@@ -321,6 +321,19 @@ test("canvas app: edit, persist, sync to a second device, offline edit", async (
       await waitForSynced(b);
     });
 
+    await step("reloaded with the network off, A opens the file with its nodes, still syncing", async () => {
+      // The service worker keeps the app shell, the .wasm and the last good config.json.
+      await a.evaluate(async () => {
+        await navigator.serviceWorker.ready;
+      });
+      await a.waitForFunction(() => navigator.serviceWorker.controller !== null, null, WAIT);
+      await deviceA.setOffline(true);
+      await a.reload();
+      await waitForCanvas(a, expected);
+      // Opened with its server (the cached config), sync paused: not "local".
+      await waitForState(a, "offline");
+    });
+
     await step("an edit made offline on A reaches B once A is back online", async () => {
       await deviceA.setOffline(true);
       await waitForState(a, "offline");
