@@ -79,14 +79,15 @@ async function configNetworkFirst() {
   try {
     return await fetchConfig();
   } catch (err) {
-    const cached = await caches.match(CONFIG, { cacheName: CONFIG_CACHE });
+    const cached = await caches.match(CONFIG, { cacheName: CONFIG_CACHE, ignoreVary: true });
     if (cached) return cached;
     throw err;
   }
 }
 
 async function cacheFirst(request) {
-  const cached = await caches.match(request, { cacheName: SHELL_CACHE });
+  // ignoreVary: a module script's request differs in headers from the one install made.
+  const cached = await caches.match(request, { cacheName: SHELL_CACHE, ignoreVary: true });
   if (cached) return cached;
   const response = await fetch(request);
   if (response.ok) {
@@ -97,6 +98,6 @@ async function cacheFirst(request) {
 }
 
 async function shell(request) {
-  const cached = await caches.match(INDEX, { cacheName: SHELL_CACHE });
+  const cached = await caches.match(INDEX, { cacheName: SHELL_CACHE, ignoreVary: true });
   return cached ?? fetch(request);
 }
