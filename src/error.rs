@@ -16,22 +16,33 @@ pub fn damaged(message: impl Into<String>) -> StoreError {
     StoreError::new(ErrorCode::Storage, message)
 }
 
-/// An IndexedDB failure, by the DOMException name behind it.
+/// An IndexedDB failure, by the name of the `DOMException` behind it: names are
+/// specified, messages differ between browsers and may say anything.
 pub fn idb(e: indexed_db_futures::error::Error) -> StoreError {
-    let text = e.to_string();
-    let code = if text.contains("QuotaExceeded") {
-        ErrorCode::QuotaExceeded
-    } else if text.contains("InvalidStateError")
-        || text.contains("closing")
-        || text.contains("closed")
-    {
-        ErrorCode::Closed
-    } else if text.contains("VersionError") {
-        ErrorCode::VersionBlocked
-    } else {
-        ErrorCode::Storage
-    };
-    StoreError::new(code, format!("IndexedDB: {text}"))
+    StoreError::new(idb_code(&e), format!("IndexedDB: {e}"))
+}
+
+/// The stable code of an IndexedDB error.
+pub fn idb_code(e: &indexed_db_futures::error::Error) -> ErrorCode {
+    use indexed_db_futures::error::{Error, JSError};
+    match e {
+        Error::DomException(d) => code_for_dom_name(&d.name()),
+        // A DOMException the wrapper did not recognise as one (another realm's).
+        Error::Unknown(JSError::Error(err)) => code_for_dom_name(&String::from(err.name())),
+        _ => ErrorCode::Storage,
+    }
+}
+
+/// The stable code for a `DOMException` name.
+pub fn code_for_dom_name(name: &str) -> ErrorCode {
+    match name {
+        "QuotaExceededError" => ErrorCode::QuotaExceeded,
+        // The connection is closing or closed (another tab's upgrade, `close()`).
+        "InvalidStateError" => ErrorCode::Closed,
+        // The database on disk is newer than this code.
+        "VersionError" => ErrorCode::VersionBlocked,
+        _ => ErrorCode::Storage,
+    }
 }
 
 /// What the JS surface throws.

@@ -14,8 +14,12 @@ mod apps;
 mod bad_input;
 #[path = "browser/canvas.rs"]
 mod canvas;
+#[path = "browser/errors.rs"]
+mod errors;
 #[path = "browser/lifecycle.rs"]
 mod lifecycle;
+#[path = "browser/offline.rs"]
+mod offline;
 #[path = "browser/projects_render.rs"]
 mod projects_render;
 #[path = "browser/sync.rs"]

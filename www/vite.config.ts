@@ -1,6 +1,8 @@
-import { defineConfig } from "vite";
+import { defineConfig, type Plugin } from "vite";
 import react from "@vitejs/plugin-react";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -27,8 +29,31 @@ function apiTarget(): string {
   return "http://127.0.0.1:8080";
 }
 
+/**
+ * Writes the service worker (sw/sw.js) into the build as `sw.js`, with the build's files
+ * as the app shell it keeps and a version that changes whenever they do, so a new build
+ * replaces the old cache. Build only: under `npm run dev` nothing registers it.
+ */
+function serviceWorker(): Plugin {
+  return {
+    name: "studio-service-worker",
+    apply: "build",
+    async writeBundle(options, bundle) {
+      const shell = Object.keys(bundle)
+        .filter((file) => !file.endsWith(".map"))
+        .sort();
+      const version = createHash("sha256").update(shell.join("\n")).digest("hex").slice(0, 16);
+      const template = await readFile(fileURLToPath(new URL("./sw/sw.js", import.meta.url)), "utf8");
+      const source = template
+        .replace("__STUDIO_VERSION__", JSON.stringify(version))
+        .replace("__STUDIO_SHELL__", JSON.stringify(shell));
+      await writeFile(resolve(options.dir ?? "dist", "sw.js"), source);
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), serviceWorker()],
   resolve: { alias: altPkg ? { "studio-store": resolve(altPkg, "studio_store.js") } : {} },
   server: {
     // `studio-store` is a symlink to ../pkg; its files must be servable in dev.

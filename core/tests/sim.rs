@@ -112,7 +112,7 @@ impl Client {
                 None => confirmed.visible.remove(u),
             };
         }
-        let replay = Engine { sync: false };
+        let replay = Engine;
         for e in self.state.outbox.values() {
             let mut txn = confirmed.begin();
             let ctx = Ctx {
@@ -246,7 +246,7 @@ impl Sim {
                 Client {
                     id,
                     state: MemoryState::new(id),
-                    engine: Engine { sync: true },
+                    engine: Engine,
                     waiting: None,
                     next_req: 1,
                     now: 0,

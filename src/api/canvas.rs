@@ -181,4 +181,26 @@ impl Canvas {
             Ok(JsValue::UNDEFINED)
         })
     }
+
+    /// Splits ops into consecutive batches that each fit one `applyOps` (its op count
+    /// and size limits, measured as `applyOps` measures them), for a caller whose queued
+    /// edits may outgrow one call. The batches hold the given op objects, in order.
+    /// Throws `validation` if `ops` are not valid ops.
+    #[wasm_bindgen(js_name = splitOps, unchecked_return_type = "GraphOp[][]")]
+    pub fn split_ops(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "GraphOp[]")] ops: JsValue,
+    ) -> Result<js_sys::Array, JsValue> {
+        let Ops(parsed) = arg("ops", ops.clone())?;
+        let given = js_sys::Array::from(&ops);
+        let batches = js_sys::Array::new();
+        let mut start = 0u32;
+        for n in studio_core::graph::batch_sizes(&parsed) {
+            // `batch_sizes` never exceeds OPS_PER_APPLY_MAX per batch, so this fits u32.
+            let end = start + n as u32;
+            batches.push(&given.slice(start, end));
+            start = end;
+        }
+        Ok(batches)
+    }
 }

@@ -156,12 +156,11 @@ impl StudioStore {
             }
             let db = open::open(&opts.name, opts.blocked_timeout_ms.unwrap_or(3_000)).await?;
             let meta = open::prepare(&db).await?;
-            let sync_enabled = opts.server_url.is_some();
             let inner = Rc::new(Inner {
                 name: opts.name.clone(),
                 db: RefCell::new(Some(db.clone())),
                 closed: Cell::new(false),
-                engine: Engine { sync: sync_enabled },
+                engine: Engine,
                 watchers: Rc::new(Watchers::default()),
                 tabs: RefCell::new(None),
                 syncer: RefCell::new(None),
@@ -193,6 +192,9 @@ impl StudioStore {
             });
             *inner.tabs.borrow_mut() = tabs;
             if let Some(url) = opts.server_url {
+                // What an earlier session left unsent counts from the start, not only
+                // once the first round has ended.
+                let pending = crate::idb::read::pending(&db).await?;
                 let settings = crate::sync::Settings {
                     url,
                     token: opts.token.unwrap_or_default(),
@@ -200,6 +202,7 @@ impl StudioStore {
                     auto: opts.auto_sync.unwrap_or(true),
                     interval_ms: opts.sync_interval_ms.unwrap_or(2_000),
                     timeout_ms: opts.request_timeout_ms.unwrap_or(20_000),
+                    pending,
                 };
                 let syncer = Syncer::start(&inner, settings)?;
                 *inner.syncer.borrow_mut() = Some(syncer);

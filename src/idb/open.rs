@@ -3,9 +3,10 @@
 
 use super::codec::{from_js, to_js};
 use super::schema::{self, v1, CURRENT};
-use crate::error::{idb, Failure};
+use crate::error::{idb, idb_code, Failure};
 use crate::util::{race, sleep};
 use indexed_db_futures::database::{Database, VersionChangeEvent};
+use indexed_db_futures::error::OpenDbError;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{Transaction, TransactionMode};
 use std::cell::Cell;
@@ -56,9 +57,11 @@ pub async fn open_at(
     match race(opening, wait).await {
         Ok(Ok(db)) => Ok(db),
         Ok(Err(e)) => {
-            let text = e.to_string();
-            let code = if text.contains("VersionError") { ErrorCode::VersionBlocked } else { ErrorCode::Storage };
-            Err(Failure::new(code, format!("cannot open database {name:?}: {text}")))
+            let code = match &e {
+                OpenDbError::Base(base) => idb_code(base),
+                _ => ErrorCode::Storage,
+            };
+            Err(Failure::new(code, format!("cannot open database {name:?}: {e}")))
         }
         Err(()) => Err(Failure::new(
             ErrorCode::VersionBlocked,

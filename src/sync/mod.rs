@@ -89,6 +89,8 @@ pub struct Settings {
     pub auto: bool,
     pub interval_ms: u32,
     pub timeout_ms: u32,
+    /// Outbox entries not yet answered when the store opened.
+    pub pending: u64,
 }
 
 impl Syncer {
@@ -103,7 +105,10 @@ impl Syncer {
             client_id: s.client_id,
             auto: Cell::new(s.auto),
             interval_ms: s.interval_ms.max(50),
-            status: RefCell::new(SyncStatus::initial(true)),
+            status: RefCell::new(SyncStatus {
+                pending: s.pending,
+                ..SyncStatus::initial(true)
+            }),
             status_subs: RefCell::new(Vec::new()),
             rejected_subs: RefCell::new(Vec::new()),
             next_sub: Cell::new(0),

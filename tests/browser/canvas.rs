@@ -180,3 +180,50 @@ async fn a_large_graph_round_trips() {
     assert_eq!(order, expected, "nodes come back in insertion (z) order");
     assert_eq!(g["connections"].as_array().unwrap().len(), 1_000);
 }
+
+/// Edits that outgrow one `applyOps` (by size, or by op count) are refused whole;
+/// `splitOps` cuts them into batches that each fit, and applied in order they hold all.
+#[wasm_bindgen_test]
+async fn split_ops_cuts_an_oversized_batch_into_batches_that_fit() {
+    let store = open(&fresh_name("split")).await;
+    let (_, f) = project_and_file(&store).await;
+    let fid = js(f["id"].clone());
+    let text = "x".repeat(200_000);
+    let big: Vec<_> = (0..5)
+        .map(|_| json!({ "op": "node.add", "node": { "id": uuid(), "type": "note", "position": { "x": 0, "y": 0 }, "data": { "text": text } } }))
+        .collect();
+    let many: Vec<_> = (0..10_001)
+        .map(|i| json!({ "op": "viewport.set", "viewport": { "x": i, "y": 0, "zoom": 1 } }))
+        .collect();
+    // Three 200 KB nodes fit in one call's 768 KiB, four do not; 10 000 ops fit, 10 001 not.
+    for (ops, expected) in [(big, vec![3, 2]), (many, vec![10_000, 1])] {
+        fails(
+            store.canvas().apply_ops(fid.clone(), js(json!(ops))),
+            "validation",
+        )
+        .await;
+        let batches = store
+            .canvas()
+            .split_ops(js(json!(ops)))
+            .map_err(|e| error_json(&e))
+            .expect("split");
+        let sizes: Vec<u32> = batches
+            .iter()
+            .map(|b| js_sys::Array::from(&b).length())
+            .collect();
+        assert_eq!(sizes, expected);
+        for batch in batches.iter() {
+            ok(store.canvas().apply_ops(fid.clone(), batch)).await;
+        }
+    }
+    let g = ok(store.canvas().get_graph(fid)).await;
+    assert_eq!(g["nodes"].as_array().unwrap().len(), 5);
+    assert_eq!(g["viewport"]["x"], 10_000, "applied in order");
+
+    let err = store
+        .canvas()
+        .split_ops(js(json!([{ "op": "node.fly" }])))
+        .map_err(|e| error_json(&e))
+        .expect_err("not ops");
+    assert_eq!(err["code"], "validation", "{err}");
+}

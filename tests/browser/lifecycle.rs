@@ -127,7 +127,7 @@ async fn upgrading_from_version_1_keeps_the_data() {
 }
 
 /// A raw connection, as another tab running older code would hold.
-async fn raw_open(name: &str, version: u32) -> web_sys::IdbDatabase {
+pub async fn raw_open(name: &str, version: u32) -> web_sys::IdbDatabase {
     let factory: web_sys::IdbFactory = js_sys::Reflect::get(&js_sys::global(), &"indexedDB".into())
         .unwrap()
         .unchecked_into();

@@ -5,11 +5,13 @@ import { createRoot } from "react-dom/client";
 import { App } from "./App";
 import { ToastProvider } from "./components/Toasts";
 import { loadConfig } from "./lib/config";
+import { registerServiceWorker } from "./lib/serviceWorker";
 import { errorMessage, openStore, StoreProvider } from "./lib/store";
 
 const root = createRoot(document.getElementById("root")!);
 
 async function start() {
+  registerServiceWorker();
   root.render(<p className="page muted">Opening the studio…</p>);
   const config = await loadConfig();
   if (config.localReason !== null) console.info(`studio: local only (${config.localReason})`);

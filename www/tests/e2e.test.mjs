@@ -33,7 +33,7 @@ const CHROMIUM_ARGS = [
 /**
  * Starts `studio-server serve` on a free port with a fresh database and the app's
  * build as its www dir, plus a config.json holding a new token.
- * @returns {Promise<{ origin: string, stop: () => Promise<void>, log: () => string }>}
+ * @returns {Promise<{ origin: string, token: string, stop: () => Promise<void>, log: () => string }>}
  */
 async function startServer() {
   const bin = process.env.STUDIO_SERVER_BIN;
@@ -83,7 +83,25 @@ async function startServer() {
     }
     await rm(tmp, { recursive: true, force: true });
   };
-  return { origin, stop, log: () => output };
+  return { origin, token, stop, log: () => output };
+}
+
+/**
+ * Pushes mutations to the server as another device would, checking each was applied.
+ * @param {{ origin: string, token: string }} server
+ * @param {string} platform
+ * @param {string} clientId
+ * @param {{ seq: number, name: string, args: object }[]} mutations
+ */
+async function push(server, platform, clientId, mutations) {
+  const res = await fetch(`${server.origin}/api/${platform}/push`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${server.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ client_id: clientId, mutations }),
+  });
+  const body = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(body));
+  for (const r of body.results) assert.equal(r.status, "applied", JSON.stringify(r));
 }
 
 /**
@@ -321,6 +339,19 @@ test("canvas app: edit, persist, sync to a second device, offline edit", async (
       await waitForSynced(b);
     });
 
+    await step("reloaded with the network off, A opens the file with its nodes, still syncing", async () => {
+      // The service worker keeps the app shell, the .wasm and the last good config.json.
+      await a.evaluate(async () => {
+        await navigator.serviceWorker.ready;
+      });
+      await a.waitForFunction(() => navigator.serviceWorker.controller !== null, null, WAIT);
+      await deviceA.setOffline(true);
+      await a.reload();
+      await waitForCanvas(a, expected);
+      // Opened with its server (the cached config), sync paused: not "local".
+      await waitForState(a, "offline");
+    });
+
     await step("an edit made offline on A reaches B once A is back online", async () => {
       await deviceA.setOffline(true);
       await waitForState(a, "offline");
@@ -349,6 +380,91 @@ test("canvas app: edit, persist, sync to a second device, offline edit", async (
       assert.deepEqual(pageErrors, []);
       assert.deepEqual(vanished, []);
     });
+  } catch (err) {
+    console.error(`server output:\n${server.log()}`);
+    throw err;
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
+
+// Its own server and browser; React Flow takes a while to draw 10 000 edges on a small
+// machine, hence the longer timeout.
+test("canvas app: a deletion of more than one applyOps takes is saved whole", { timeout: 300_000 }, async () => {
+  const server = await startServer();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
+    args: CHROMIUM_ARGS,
+  });
+  try {
+    // Two nodes joined by 9 999 edges, put on the server through the API (another
+    // device's work): deleting both nodes is one edit of 10 001 ops (each edge goes with
+    // them), more than one applyOps takes.
+    const edgeCount = 9_999;
+    const clientId = crypto.randomUUID();
+    const projectId = crypto.randomUUID();
+    const fileId = crypto.randomUUID();
+    await push(server, "projects", clientId, [{ seq: 1, name: "project.create", args: { id: projectId, name: "Big villa", slug: "big-villa" } }]);
+    await push(server, "canvas", clientId, [{ seq: 2, name: "file.create", args: { id: fileId, project_id: projectId, name: "Big floor" } }]);
+    const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
+    const nodeOps = [
+      { op: "node.add", node: { id: a, type: "image", position: { x: 150, y: 100 }, data: { label: "A" } } },
+      { op: "node.add", node: { id: b, type: "image", position: { x: 450, y: 300 }, data: { label: "B" } } },
+    ];
+    await push(server, "canvas", clientId, [{ seq: 3, name: "graph.apply", args: { file_id: fileId, ops: nodeOps } }]);
+    const edgeOps = Array.from({ length: edgeCount }, () => ({ op: "edge.add", edge: { id: crypto.randomUUID(), source: a, target: b } }));
+    const perApply = 2_500;
+    for (let i = 0, seq = 4; i < edgeCount; i += perApply, seq++) {
+      await push(server, "canvas", clientId, [{ seq, name: "graph.apply", args: { file_id: fileId, ops: edgeOps.slice(i, i + perApply) } }]);
+    }
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // Every toast the page shows, kept (a toast leaves after a few seconds).
+    await context.addInitScript(() => {
+      const seen = /** @type {string[]} */ ([]);
+      Object.assign(window, { toastsSeen: seen });
+      new MutationObserver(() => {
+        for (const el of document.querySelectorAll(".toast span")) {
+          if (!seen.includes(el.textContent ?? "")) seen.push(el.textContent ?? "");
+        }
+      }).observe(document, { subtree: true, childList: true });
+    });
+    const page = await context.newPage();
+    /** @type {string[]} */
+    const errors = [];
+    page.on("pageerror", (err) => errors.push(err.message));
+    const slow = { timeout: 120_000, polling: 500 };
+    await page.goto(`${server.origin}/#/canvas/big-villa/big-floor`);
+    await page.waitForFunction((n) => document.querySelectorAll(".react-flow__edge").length === n, edgeCount, slow);
+    await waitForSynced(page);
+
+    // Select both nodes with a Shift-drag box around them, then delete.
+    const boxes = await Promise.all([node(page, "A").boundingBox(), node(page, "B").boundingBox()]);
+    const [ba, bb] = boxes;
+    assert.ok(ba && bb, "both nodes are on screen");
+    await page.keyboard.down("Shift");
+    await page.mouse.move(Math.min(ba.x, bb.x) - 30, Math.min(ba.y, bb.y) - 30);
+    await page.mouse.down();
+    await page.mouse.move(Math.max(ba.x + ba.width, bb.x + bb.width) + 30, Math.max(ba.y + ba.height, bb.y + bb.height) + 30, { steps: 2 });
+    await page.mouse.up();
+    await page.keyboard.up("Shift");
+    await page.waitForFunction(() => document.querySelectorAll(".react-flow__node.selected").length === 2, null, slow);
+    await page.keyboard.press("Delete");
+
+    const empty = () => document.querySelectorAll(".react-flow__node, .react-flow__edge").length === 0;
+    await page.waitForFunction(empty, null, slow);
+    await waitForSaved(page);
+    // @ts-expect-error: set by the init script above
+    assert.deepEqual(await page.evaluate(() => window.toastsSeen), [], "no save failed");
+    // Saved means in IndexedDB: after a reload and a sync the canvas is still empty,
+    // so the server took every batch too.
+    await waitForSynced(page);
+    await page.reload();
+    await page.getByRole("button", { name: "Add node" }).waitFor(slow);
+    await waitForSynced(page);
+    assert.equal(await page.evaluate(empty), true, "nothing is left, here or on the server");
+    assert.deepEqual(errors, []);
   } catch (err) {
     console.error(`server output:\n${server.log()}`);
     throw err;

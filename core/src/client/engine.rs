@@ -66,11 +66,12 @@ pub struct PullOutcome {
 /// load what it is asked for would otherwise loop forever).
 const MAX_ROUNDS: usize = 32;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Engine {
-    /// Whether edits are recorded for sync (outbox and bases). Without a server, no.
-    pub sync: bool,
-}
+/// Every edit is recorded for sync (outbox entry and bases), with or without a server:
+/// a store used local-only (no server configured, or the app opened offline) and later
+/// opened with one pushes everything it holds, and a pull rebases on top of it instead
+/// of writing over units that would have no base.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Engine;
 
 impl Engine {
     /// An optimistic edit: the new visible state and its outbox entry, in one transaction.
@@ -87,9 +88,6 @@ impl Engine {
         let mut captured = BTreeSet::new();
         self.flush_step(txn, &mut ws, &mut captured, &mut out.topics)
             .await?;
-        if !self.sync {
-            return Ok(out);
-        }
         let mut meta = txn.meta().await?;
         if let Some(tail) = txn.outbox_tail().await? {
             let unsent = tail.seq > meta.sent_through && tail.rejected.is_none();
@@ -135,19 +133,17 @@ impl Engine {
             .collect();
         ws.settle();
         let writes = ws.take_unflushed();
-        if self.sync {
-            let fresh: Vec<Unit> = writes
-                .keys()
-                .filter(|u| !captured.contains(u))
-                .copied()
-                .collect();
-            let has = txn.base_contains(&fresh).await?;
-            for (u, has) in fresh.iter().zip(has) {
-                if !has {
-                    txn.write_base(u, before.get(u).and_then(Option::as_ref))?;
-                }
-                captured.insert(*u);
+        let fresh: Vec<Unit> = writes
+            .keys()
+            .filter(|u| !captured.contains(u))
+            .copied()
+            .collect();
+        let has = txn.base_contains(&fresh).await?;
+        for (u, has) in fresh.iter().zip(has) {
+            if !has {
+                txn.write_base(u, before.get(u).and_then(Option::as_ref))?;
             }
+            captured.insert(*u);
         }
         for (u, v) in &writes {
             txn.write(u, v.as_ref())?;

@@ -8,4 +8,4 @@ pub mod ops;
 pub mod zindex;
 
 pub use doc::{ApplyReport, DropReason, GraphDoc};
-pub use ops::{GraphOp, NodeInput, NodePatch};
+pub use ops::{batch_sizes, GraphOp, NodeInput, NodePatch};

@@ -305,6 +305,29 @@ pub fn validate_ops(ops: &[GraphOp]) -> Result<()> {
     Ok(())
 }
 
+/// Splits `ops` into consecutive batches that each pass [`validate_ops`]'s limits (op
+/// count and serialized size, measured the same way), for a caller whose edits outgrew
+/// one `graph.apply`. Returns each batch's length, in order. One op alone always gets a
+/// batch, even one over the size limit: `validate_ops` then says why.
+pub fn batch_sizes(ops: &[GraphOp]) -> Vec<usize> {
+    // A batch's JSON is `[` + ops joined by `,` + `]`.
+    let mut sizes = Vec::new();
+    let (mut count, mut bytes) = (0usize, 2usize);
+    for op in ops {
+        let len = serialized_len(op);
+        if count > 0 && (count == OPS_PER_APPLY_MAX || bytes + 1 + len > OPS_MAX_BYTES) {
+            sizes.push(count);
+            (count, bytes) = (0, 2);
+        }
+        bytes += len + usize::from(count > 0);
+        count += 1;
+    }
+    if count > 0 {
+        sizes.push(count);
+    }
+    sizes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,5 +409,42 @@ mod tests {
         let too_big: Vec<GraphOp> = (0..1000).map(op).collect();
         let err = validate_ops(&too_big).unwrap_err();
         assert!(err.to_string().contains("split it"), "{err}");
+    }
+
+    /// Every batch `batch_sizes` makes passes `validate_ops`, and fuller ones would not.
+    #[test]
+    fn batch_sizes_fill_each_batch_to_the_limits() {
+        let node_op = |i: u128, text: usize| {
+            let mut node = NodeInput::new(
+                uuid::Uuid::from_u128(i + 1),
+                "note",
+                Position { x: 0.0, y: 0.0 },
+            );
+            node.data.insert("text".into(), json!("é".repeat(text)));
+            GraphOp::NodeAdd { node }
+        };
+        let by_count: Vec<GraphOp> = (0..OPS_PER_APPLY_MAX as u128 * 2 + 1)
+            .map(|i| GraphOp::NodeRemove {
+                id: uuid::Uuid::from_u128(i + 1),
+            })
+            .collect();
+        let by_bytes: Vec<GraphOp> = (0..2000).map(|i| node_op(i, 700)).collect();
+        for ops in [by_count, by_bytes] {
+            let sizes = batch_sizes(&ops);
+            assert!(sizes.len() > 1, "{sizes:?}");
+            assert_eq!(sizes.iter().sum::<usize>(), ops.len());
+            let mut start = 0;
+            for (i, n) in sizes.iter().enumerate() {
+                let batch = &ops[start..start + n];
+                assert!(validate_ops(batch).is_ok(), "batch {i} of {sizes:?}");
+                if let Some(next) = ops.get(start + n) {
+                    let mut fuller = batch.to_vec();
+                    fuller.push(next.clone());
+                    assert!(validate_ops(&fuller).is_err(), "batch {i} could hold more");
+                }
+                start += n;
+            }
+        }
+        assert!(batch_sizes(&[]).is_empty());
     }
 }

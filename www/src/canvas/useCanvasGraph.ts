@@ -11,7 +11,8 @@ import { mergeEdges, mergeNodes, type StudioFlowNode } from "./convert";
  * Local edits change the React Flow state at once and go to the store as ops (`send`).
  * One `applyOps` runs at a time, so edits land in the order they were made; ops sent
  * while one runs go together in the next call (a drag sends a position per frame, and a
- * backlog of one transaction per frame would leave the last position unsaved for long).
+ * backlog of one transaction per frame would leave the last position unsaved for long),
+ * or the next few, cut by `splitOps`, when they outgrow one.
  * Changes from other tabs or the server reload the graph (`reload`), which waits for this
  * tab's own edits to land and reads again if more arrived meanwhile: a snapshot read
  * before one of our edits committed would undo it on screen, e.g. snap a node back.
@@ -67,7 +68,9 @@ export function useCanvasGraph(fileId: Id) {
       const ops = queued.current;
       queued.current = [];
       try {
-        await store.canvas.applyOps(fileId, ops);
+        // A backlog can outgrow what one applyOps takes (ops and bytes), which would
+        // refuse all of it: the package cuts it into batches that fit, kept in order.
+        for (const batch of store.canvas.splitOps(ops)) await store.canvas.applyOps(fileId, batch);
       } catch (err) {
         notify(`Could not save the change: ${errorMessage(err)}`);
         failed = true;

@@ -15,12 +15,15 @@ const LOCAL_ONLY = (reason: string): AppConfig => ({ serverUrl: null, token: nul
 export async function loadConfig(): Promise<AppConfig> {
   let raw: unknown;
   try {
-    // no-store: a token written after the first visit must be picked up on reload.
+    // no-store: a token written after the first visit must be picked up on reload. With
+    // the network off, the service worker answers with the last good copy.
     const res = await fetch(`${import.meta.env.BASE_URL}config.json`, { cache: "no-store" });
     if (!res.ok) return LOCAL_ONLY(`no config.json (HTTP ${res.status})`);
     raw = await res.json();
   } catch {
-    // Offline on a later visit, or no server at all: the data is in IndexedDB anyway.
+    // Offline, yet the service worker (src/lib/serviceWorker.ts) had no copy: a first
+    // visit, or no server at all. The data is in IndexedDB anyway, and what is edited
+    // local-only is pushed once the app opens with a server again.
     return LOCAL_ONLY("config.json unreachable");
   }
   if (typeof raw !== "object" || raw === null) return LOCAL_ONLY("config.json is not an object");
