@@ -14,7 +14,7 @@ use studio_core::protocol::{Mutation, Platform, PullResponse};
 use studio_core::Id;
 use studio_fuzz::{block_on, id};
 
-const ENGINE: Engine = Engine { sync: true };
+const ENGINE: Engine = Engine;
 
 fn edit(state: &mut MemoryState, name: &str, args: serde_json::Value) {
     let m = Mutation::from_raw(name, &args).expect("a seed mutation parses");
