@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 /// The last change of node or edge `part` in `file`, if any.
-fn part_in<'a>(changes: &'a [Value], part: Uuid, file: Uuid) -> Option<&'a Value> {
+fn part_in(changes: &[Value], part: Uuid, file: Uuid) -> Option<&Value> {
     changes
         .iter()
         .rfind(|c| c["id"] == part.to_string() && c["value"]["file_id"] == file.to_string())
