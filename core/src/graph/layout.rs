@@ -157,6 +157,39 @@ mod tests {
         }
     }
 
+    /// Same as the property below, for the cases it rarely draws: a parent and its
+    /// child (or the parent's ancestors) in different buckets.
+    #[test]
+    fn re_parenting_and_removal_see_other_buckets() {
+        let (a, b, c) = (id(1), id(2), id(3));
+        assert!(bucket_of(&a) != bucket_of(&b) && bucket_of(&b) != bucket_of(&c));
+        let mut full = GraphDoc::default();
+        let mut child = NodeInput::new(b, "image", Position { x: 0.0, y: 0.0 });
+        child.parent_id = Some(a);
+        full.apply(&[
+            GraphOp::NodeAdd {
+                node: NodeInput::new(a, "group", Position { x: 0.0, y: 0.0 }),
+            },
+            GraphOp::NodeAdd { node: child },
+            GraphOp::NodeAdd {
+                node: NodeInput::new(c, "image", Position { x: 0.0, y: 0.0 }),
+            },
+        ])
+        .unwrap();
+        let cycle = GraphOp::NodeSet {
+            id: a,
+            props: NodePatch {
+                parent_id: Some(Some(b)),
+                ..Default::default()
+            },
+        };
+        for batch in [vec![GraphOp::NodeRemove { id: a }], vec![cycle]] {
+            let mut full = full.clone();
+            let mut part = partial(&full, &needs(&batch));
+            assert_eq!(full.apply(&batch), part.apply(&batch), "{batch:?}");
+        }
+    }
+
     proptest! {
         #[test]
         fn needed_buckets_suffice(setup in proptest::collection::vec(op_strategy(), 0..80),
