@@ -778,7 +778,7 @@ fn random_op(rng: &mut Rng, nodes: &[Id], edges: &[Id]) -> Option<GraphOp> {
         x: rng.below(1000) as f64,
         y: rng.below(1000) as f64,
     };
-    Some(match rng.below(10) {
+    Some(match rng.below(11) {
         0..=2 => GraphOp::NodeAdd {
             node: NodeInput::new(rng.id(), "image", pos(rng)),
         },
@@ -811,6 +811,14 @@ fn random_op(rng: &mut Rng, nodes: &[Id], edges: &[Id]) -> Option<GraphOp> {
                 target_handle: None,
                 kind: None,
                 data: None,
+            },
+        },
+        // Grouping: concurrent re-parenting may meet a cycle or a removed parent.
+        10 => GraphOp::NodeSet {
+            id: *rng.pick(nodes)?,
+            props: NodePatch {
+                parent_id: Some(rng.chance(70).then(|| rng.pick(nodes).copied()).flatten()),
+                ..Default::default()
             },
         },
         _ => {

@@ -1,10 +1,12 @@
-//! Graph ops: applying any validated batch keeps the graph whole (no edge to a missing
-//! node), a batch survives the wire unchanged, and coalescing two batches never changes
-//! what they do (`coalesce(a, b)` applied == `a` then `b` applied).
+//! Graph ops: a batch applies whole or is refused with a typed error; an applied batch
+//! keeps the graph whole (every edge endpoint and `parent_id` names a node of the graph,
+//! no node is its own ancestor); ops survive the wire unchanged; and coalescing two
+//! batches never changes what they do (`coalesce(a, b)` applied == `a` then `b`).
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
+use std::collections::BTreeSet;
 use studio_core::graph::coalesce::coalesce;
 use studio_core::graph::doc::GraphDoc;
 use studio_core::graph::ops::{validate_ops, GraphOp};
@@ -25,6 +27,17 @@ fn check_whole(doc: &GraphDoc) {
             e.id
         );
     }
+    for n in doc.nodes.values() {
+        let mut seen = BTreeSet::from([n.id]);
+        let mut parent = n.parent_id;
+        while let Some(p) = parent {
+            let Some(up) = doc.nodes.get(&p) else {
+                panic!("node {} has a missing ancestor {p}", n.id);
+            };
+            assert!(seen.insert(p), "node {} is its own ancestor", n.id);
+            parent = up.parent_id;
+        }
+    }
 }
 
 fn check_wire(batch: &[GraphOp]) {
@@ -33,27 +46,31 @@ fn check_wire(batch: &[GraphOp]) {
     assert_eq!(back, batch, "ops changed on the wire");
 }
 
+/// The doc after `batch`, or `None` when the batch is refused (the caller's copy stays).
+fn applied(doc: &GraphDoc, batch: &[GraphOp]) -> Option<GraphDoc> {
+    let mut next = doc.clone();
+    next.apply(batch).ok()?;
+    check_whole(&next);
+    Some(next)
+}
+
 fuzz_target!(|input: Input| {
     let (base, earlier, later) = (ops(&input.base), ops(&input.earlier), ops(&input.later));
-    let mut doc = GraphDoc::default();
     for batch in [&base, &earlier, &later] {
         if validate_ops(batch).is_err() {
             return;
         }
         check_wire(batch);
     }
-    doc.apply(&base);
-    check_whole(&doc);
-
-    let mut in_order = doc.clone();
-    in_order.apply(&earlier);
-    check_whole(&in_order);
-    in_order.apply(&later);
-    check_whole(&in_order);
-
+    let doc = applied(&GraphDoc::default(), &base).unwrap_or_default();
+    let Some(after_earlier) = applied(&doc, &earlier) else {
+        return;
+    };
+    let Some(in_order) = applied(&after_earlier, &later) else {
+        return;
+    };
     if let Some(merged) = coalesce(&earlier, &later) {
-        let mut at_once = doc.clone();
-        at_once.apply(&merged);
+        let at_once = applied(&doc, &merged).expect("a coalesced batch of two that apply applies");
         assert_eq!(at_once.nodes, in_order.nodes, "coalescing changed the nodes");
         assert_eq!(at_once.edges, in_order.edges, "coalescing changed the edges");
         assert_eq!(at_once.viewport, in_order.viewport, "coalescing changed the viewport");

@@ -1,10 +1,15 @@
 //! The change log behind pull cursors.
 //!
-//! One row per entity, keyed by (entity, entity_id): every write upserts it with a fresh
-//! seq from the server-wide counter, so cursor 0 returns the current state and the log
+//! One row per entity, keyed by (entity, entity_id, scope_id): every write upserts it
+//! with a fresh seq from the server-wide counter, so cursor 0 returns the current state and the log
 //! never holds more rows than there are entities (tombstones included). Each row keeps
 //! the change's value JSON and who may read it (`owner_id`, `is_public`), so a pull is one
 //! indexed range scan filtered by visibility, without joins.
+//!
+//! The scope is part of the key because node and edge ids are only unique inside their
+//! file (one user may copy nodes between files, and anyone may reuse ids they read in a
+//! public project): a node's row is its file's, and no edit elsewhere replaces it.
+//! Everything else is its own scope, so for it the key is (entity, entity_id).
 //!
 //! Visibility flips: when a project goes private, its rows stop being public and one
 //! extra *revocation* row (the project's tombstone, readable by everyone but the owner)
@@ -139,22 +144,22 @@ const UPSERT_COLUMNS: &str = "INSERT INTO changes \
     (entity, entity_id, revocation, seq, platform, scope_id, project_id, owner_id, is_public, version, deleted, value) \
     VALUES ";
 
-const UPSERT_SET: &str = " ON CONFLICT (entity, entity_id, revocation) DO UPDATE SET \
-    seq = excluded.seq, platform = excluded.platform, scope_id = excluded.scope_id, \
-    project_id = excluded.project_id, owner_id = excluded.owner_id, is_public = excluded.is_public, \
+const UPSERT_SET: &str = " ON CONFLICT (entity, entity_id, scope_id, revocation) DO UPDATE SET \
+    seq = excluded.seq, platform = excluded.platform, project_id = excluded.project_id, owner_id = excluded.owner_id, is_public = excluded.is_public, \
     version = excluded.version, deleted = excluded.deleted, value = excluded.value";
 
 /// Rows per upsert statement (12 parameters each).
 const UPSERT_CHUNK: usize = 200;
 
 /// Records changes, in order, each with a fresh seq. A later entry for the same entity
-/// replaces an earlier one (one row per entity; one statement cannot upsert a key twice).
+/// (in the same scope) replaces an earlier one (one row per key; one statement cannot
+/// upsert a key twice).
 pub async fn record(tx: &mut Tx, entries: Vec<Entry>) -> DbResult<()> {
     let mut seen = std::collections::HashSet::new();
     let mut entries: Vec<Entry> = entries
         .into_iter()
         .rev()
-        .filter(|e| seen.insert((e.entity, e.id)))
+        .filter(|e| seen.insert((e.entity, e.id, e.scope_id)))
         .collect();
     entries.reverse();
     if entries.is_empty() {
@@ -222,10 +227,11 @@ async fn resequence(tx: &mut Tx, project_id: Id, filter: &str, set: &str) -> DbR
     tx.execute(
         Query::new(format!(
             "UPDATE changes SET seq = $2 + r.n - 1{set} \
-             FROM (SELECT entity AS r_entity, entity_id AS r_id, revocation AS r_rev, \
-                   ROW_NUMBER() OVER (ORDER BY seq) AS n FROM changes WHERE {filter}) r \
+             FROM (SELECT entity AS r_entity, entity_id AS r_id, scope_id AS r_scope, \
+                   revocation AS r_rev, ROW_NUMBER() OVER (ORDER BY seq) AS n \
+                   FROM changes WHERE {filter}) r \
              WHERE changes.entity = r.r_entity AND changes.entity_id = r.r_id \
-               AND changes.revocation = r.r_rev"
+               AND changes.scope_id = r.r_scope AND changes.revocation = r.r_rev"
         ))
         .bind(project_id)
         .bind(first),

@@ -131,13 +131,50 @@ async fn graph_ops_apply_property_by_property() {
     assert_eq!(g["connections"].as_array().unwrap().len(), 1);
     assert_eq!(g["viewport"]["zoom"], 2.0);
 
-    // Removing a node removes its edges; an op on a missing node is dropped, not an error.
+    // An op that does not fit the graph refuses its whole batch, naming the op, and
+    // changes nothing (core's graph rules, the same the server applies).
+    let missing = uuid();
+    for (bad, field) in [
+        (
+            json!([{ "op": "node.remove", "id": b }, { "op": "node.set", "id": b, "props": { "hidden": true } }]),
+            "ops[1].id",
+        ),
+        (
+            json!([{ "op": "edge.add", "edge": { "id": uuid(), "source": a, "target": missing } }]),
+            "ops[0].edge.target",
+        ),
+        (
+            json!([{ "op": "node.add", "node": node(&missing, 0.0) }, { "op": "node.add", "node": node(&missing, 1.0) }]),
+            "ops[1].node.id",
+        ),
+        (
+            json!([{ "op": "node.set", "id": a, "props": { "parent_id": missing } }]),
+            "ops[0].props.parent_id",
+        ),
+        (
+            json!([{ "op": "node.set", "id": a, "props": { "parent_id": b } }, { "op": "node.set", "id": b, "props": { "parent_id": a } }]),
+            "ops[1].props.parent_id",
+        ),
+    ] {
+        let e = fails(
+            store.canvas().apply_ops(js(fid.clone()), js(bad)),
+            "validation",
+        )
+        .await;
+        let message = e["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with(&format!("{field}: ")), "{e}");
+    }
+    let g = ok(store.canvas().get_graph(js(fid.clone()))).await;
+    assert_eq!(
+        g["nodes"].as_array().unwrap().len(),
+        2,
+        "refused batches change nothing"
+    );
+    assert_eq!(g["connections"].as_array().unwrap().len(), 1);
+    // Removing a node removes its edges.
     ok(store.canvas().apply_ops(
         js(fid.clone()),
-        js(json!([
-            { "op": "node.remove", "id": b },
-            { "op": "node.set", "id": b, "props": { "hidden": true } },
-        ])),
+        js(json!([{ "op": "node.remove", "id": b }])),
     ))
     .await;
     let g = ok(store.canvas().get_graph(js(fid.clone()))).await;

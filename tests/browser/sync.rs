@@ -328,6 +328,49 @@ async fn two_devices_converge() {
     assert_eq!(ga["nodes"][0]["data"], json!({ "prompt": "roof" }));
 }
 
+/// One device connects two nodes while the other removes one of them and syncs first:
+/// the server rejects the connection (its endpoint is gone, core's graph rules), the
+/// first device hears which and why, and both end without the node and the edge.
+#[wasm_bindgen_test]
+async fn a_connection_to_a_node_removed_meanwhile_converges() {
+    let a = device(&fresh_name("gone-a"), 'a').await;
+    let (_, f) = project_and_file(&a).await;
+    let fid = f["id"].clone();
+    let (n1, n2) = (uuid(), uuid());
+    ok(a.canvas().apply_ops(js(fid.clone()), js(json!([{ "op": "node.add", "node": node(&n1, 0.0) }, { "op": "node.add", "node": node(&n2, 0.0) }])))).await;
+    sync(&a).await;
+    let b = device(&fresh_name("gone-b"), 'a').await;
+    sync(&b).await;
+    let rejected: Rc<RefCell<Vec<Value>>> = Rc::default();
+    let sink = rejected.clone();
+    let cb = Closure::<dyn FnMut(JsValue)>::new(move |r: JsValue| sink.borrow_mut().push(json(&r)));
+    let _stop = a.on_rejected(cb.as_ref().unchecked_ref::<js_sys::Function>().clone());
+
+    let edge = json!({ "id": uuid(), "source": n1, "target": n2 });
+    ok(a.canvas().apply_ops(
+        js(fid.clone()),
+        js(json!([{ "op": "edge.add", "edge": edge }])),
+    ))
+    .await;
+    ok(b.canvas().apply_ops(
+        js(fid.clone()),
+        js(json!([{ "op": "node.remove", "id": n2 }])),
+    ))
+    .await;
+    sync(&b).await;
+    sync(&a).await;
+    sync(&b).await;
+    let ga = ok(a.canvas().get_graph(js(fid.clone()))).await;
+    let gb = ok(b.canvas().get_graph(js(fid.clone()))).await;
+    assert_eq!(ga, gb, "the devices converge");
+    assert_eq!(ga["nodes"].as_array().unwrap().len(), 1);
+    assert_eq!(ga["connections"], json!([]));
+    assert_eq!(rejected.borrow().len(), 1, "{:?}", rejected.borrow());
+    assert_eq!(rejected.borrow()[0]["code"], "validation");
+    assert_eq!(rejected.borrow()[0]["name"], "graph.apply");
+    assert_eq!(pending(&a).await, 0);
+}
+
 /// A drag: hundreds of position sets leave one pending mutation.
 #[wasm_bindgen_test]
 async fn a_drag_coalesces_in_the_outbox() {

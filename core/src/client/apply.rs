@@ -320,7 +320,7 @@ fn graph_apply(a: &GraphApply, ws: &mut Workspace, ctx: Ctx) -> Step {
             _ => {}
         }
     }
-    let report = doc.apply(&a.ops);
+    let report = doc.apply(&a.ops)?;
     let file = a.file_id;
     let touched_nodes = report
         .nodes_put

@@ -10,7 +10,10 @@ use std::collections::BTreeMap;
 /// The batch equal to `earlier` then `later`, if they merge.
 pub fn coalesce(earlier: &[GraphOp], later: &[GraphOp]) -> Option<Vec<GraphOp>> {
     let all = |ops: &[GraphOp], f: fn(&GraphOp) -> bool| !ops.is_empty() && ops.iter().all(f);
-    let is_set = |op: &GraphOp| matches!(op, GraphOp::NodeSet { .. });
+    // A set that re-parents stays apart: whether it fits (no cycle) depends on the
+    // parents set before it, which folding it into an earlier op would reorder.
+    let is_set =
+        |op: &GraphOp| matches!(op, GraphOp::NodeSet { props, .. } if props.parent_id.is_none());
     let is_viewport = |op: &GraphOp| matches!(op, GraphOp::ViewportSet { .. });
 
     if all(earlier, is_viewport) && all(later, is_viewport) {
@@ -86,11 +89,12 @@ mod tests {
             for id in [1, 2] {
                 doc.apply(&[GraphOp::NodeAdd {
                     node: NodeInput::new(Uuid::from_u128(id), "t", Position { x: 0.0, y: 0.0 }),
-                }]);
+                }])
+                .unwrap();
             }
         }
-        a.apply(&merged);
-        b.apply(&[set(1, 1.0), set(2, 2.0)]);
+        a.apply(&merged).unwrap();
+        b.apply(&[set(1, 1.0), set(2, 2.0)]).unwrap();
         b.apply(&[
             GraphOp::NodeSet {
                 id: Uuid::from_u128(1),
@@ -100,7 +104,8 @@ mod tests {
                 },
             },
             set(2, 3.0),
-        ]);
+        ])
+        .unwrap();
         assert_eq!(a, b);
 
         assert!(coalesce(&[set(1, 1.0)], &[set(2, 1.0)]).is_none());
@@ -119,5 +124,21 @@ mod tests {
             },
         };
         assert_eq!(coalesce(&[vp(1.0)], &[vp(2.0)]), Some(vec![vp(2.0)]));
+    }
+
+    /// Folding `X.parent = Q` into an earlier set of X would run it before the earlier
+    /// batch's later ops, which may be what frees Q from X's subtree.
+    #[test]
+    fn re_parenting_sets_stay_apart() {
+        let parent = |id: u128, p: u128| GraphOp::NodeSet {
+            id: Uuid::from_u128(id),
+            props: NodePatch {
+                parent_id: Some(Some(Uuid::from_u128(p))),
+                ..Default::default()
+            },
+        };
+        let earlier = [set(1, 1.0), parent(2, 3)];
+        assert!(coalesce(&earlier, &[parent(1, 2)]).is_none());
+        assert!(coalesce(&[parent(1, 2)], &[set(1, 1.0)]).is_none());
     }
 }

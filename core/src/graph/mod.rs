@@ -7,5 +7,5 @@ pub mod layout;
 pub mod ops;
 pub mod zindex;
 
-pub use doc::{ApplyReport, DropReason, GraphDoc};
+pub use doc::{ApplyReport, GraphDoc};
 pub use ops::{batch_sizes, GraphOp, NodeInput, NodePatch};

@@ -284,12 +284,7 @@ pub fn validate_ops(ops: &[GraphOp]) -> Result<()> {
         ));
     }
     for (i, op) in ops.iter().enumerate() {
-        op.validate().map_err(|e| match e {
-            CoreError::Validation { field, message } => {
-                CoreError::validation(format!("ops[{i}].{field}"), message)
-            }
-            other => other,
-        })?;
+        op.validate().map_err(|e| at_op(i, e))?;
     }
     let bytes = serialized_len(ops);
     if bytes > OPS_MAX_BYTES {
@@ -326,6 +321,16 @@ pub fn batch_sizes(ops: &[GraphOp]) -> Vec<usize> {
         sizes.push(count);
     }
     sizes
+}
+
+/// Names the op a validation error is about: `ops[i].<field>`.
+pub(crate) fn at_op(i: usize, e: CoreError) -> CoreError {
+    match e {
+        CoreError::Validation { field, message } => {
+            CoreError::validation(format!("ops[{i}].{field}"), message)
+        }
+        other => other,
+    }
 }
 
 #[cfg(test)]

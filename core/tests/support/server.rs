@@ -333,7 +333,7 @@ impl SimServer {
                     .get(&a.file_id)
                     .cloned()
                     .ok_or_else(|| CoreError::not_found("file", a.file_id))?;
-                let report = doc.apply(&a.ops);
+                let report = doc.apply(&a.ops)?;
                 meta.version += 1;
                 meta.viewport = doc.viewport;
                 meta.updated_at = ctx.now;

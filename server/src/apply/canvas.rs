@@ -114,9 +114,10 @@ pub async fn apply_graph(tx: &mut Tx, ctx: &Ctx<'_>, a: GraphApply) -> ApplyResu
         return Err(not_found("canvas_file", a.file_id));
     };
     let mut doc = GraphDoc::from_parts(row.nodes, row.edges, row.meta.viewport);
-    // Ops that no longer fit (a removed node, an edge to a missing node) are dropped by
-    // the merge rules, not reported as errors: they must not wedge a client's outbox.
-    let report = doc.apply(&a.ops);
+    // An op that does not fit (core's merge rules: a node that is not there, a
+    // duplicate id, a parent cycle) rejects the mutation, naming the op: `applied`
+    // always means stored. Only removals of what is gone already change nothing.
+    let report = doc.apply(&a.ops)?;
     if !report.changed_anything() {
         return Ok(());
     }
