@@ -7,6 +7,7 @@ mod api;
 mod apps;
 mod authz;
 mod concurrency;
+mod http;
 mod legacy;
 mod mutations;
 mod perf;
