@@ -10,5 +10,6 @@ mod concurrency;
 mod http;
 mod legacy;
 mod mutations;
+mod openapi;
 mod perf;
 mod sync;
