@@ -4,6 +4,7 @@
 mod common;
 
 mod api;
+mod app_shell;
 mod apps;
 mod authz;
 mod concurrency;
