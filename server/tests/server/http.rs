@@ -118,7 +118,7 @@ async fn slow_clients_do_not_slow_others(b: common::Backend) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(
-        worst < Duration::from_millis(1500),
+        worst < Duration::from_millis(2000),
         "a normal request took {worst:?} while slow clients were held"
     );
     for handle in slow {
