@@ -17,7 +17,7 @@ st="$venv/bin/st"
 [ -x "$st" ] || { echo "no schemathesis at $st: run scripts/setup.sh" >&2; exit 1; }
 server="${STUDIO_SERVER_BIN:-$root/target/debug/studio-server}"
 [ -x "$server" ] || { echo "no server binary at $server: cargo build -p studio-server" >&2; exit 1; }
-max_examples="${ST_MAX_EXAMPLES:-40}"
+max_examples="${ST_MAX_EXAMPLES:-100}"
 seed="${ST_SEED:-1}"
 
 tmp=$(mktemp -d)
