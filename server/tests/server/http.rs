@@ -166,8 +166,8 @@ async fn declared_oversize_is_refused_early(b: common::Backend) {
     let text = String::from_utf8_lossy(&answer);
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
     assert!(text.contains("\"payload_too_large\""), "{text}");
-    // The server still answers other requests, and a chunked body over the limit is
-    // still refused once it is.
+    // The server still answers other requests: a whole body over the limit is refused
+    // the same way (a chunked one: api.rs, bad_input).
     let (status, body) = s
         .post_raw(
             Some(&s.dev_token),
