@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, skipping what is already there (idempotent):
 # the wasm target, the wasm-bindgen CLI pinned to Cargo.lock's version, Chromium and
-# its driver, Firefox ESR and geckodriver, PostgreSQL, npm packages.
+# its driver, Firefox ESR and geckodriver, PostgreSQL, npm packages, schemathesis (a venv).
 #   scripts/setup.sh          everything (tests)
 #   scripts/setup.sh --run    only what building and running the app needs
 set -euo pipefail
@@ -48,5 +48,13 @@ if [ "$mode" = all ]; then
       (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
     fi
   done
+  # schemathesis for scripts/schemathesis.sh, pinned, in a venv of its own.
+  st_venv="${STUDIO_SCHEMATHESIS_VENV:-$HOME/.cache/studio-store/schemathesis-venv}"
+  st_version="4.32.5"
+  if [ "$("$st_venv/bin/st" --version 2>/dev/null | awk '{ print $3 }')" != "$st_version" ]; then
+    log "installing schemathesis $st_version in $st_venv"
+    python3 -m venv "$st_venv"
+    "$st_venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$st_version"
+  fi
 fi
 log "ready"

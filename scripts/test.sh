@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README, CI): sets up what is missing, then runs every suite once:
 # lints, core unit/property tests, the multi-client simulation, the server on SQLite and
-# PostgreSQL, the package build, the browser suites in headless Chromium and Firefox
+# PostgreSQL (its tests, then schemathesis against its OpenAPI document), the package build, the browser suites in headless Chromium and Firefox
 # against a real server, and the app's end-to-end test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +36,10 @@ trap cleanup EXIT
 step "server: integration tests on SQLite and PostgreSQL"
 pg_url=$(scripts/start-postgres.sh)
 STUDIO_TEST_POSTGRES_URL="$pg_url" cargo test --locked -p studio-server
+
+step "server: schemathesis against its OpenAPI document, on SQLite and PostgreSQL"
+cargo build --locked -p studio-server
+STUDIO_SERVER_BIN="$root/target/debug/studio-server" scripts/schemathesis.sh
 
 step "package"
 scripts/build-pkg.sh

@@ -8,6 +8,7 @@ mod clients;
 mod config;
 mod db;
 mod error;
+mod http;
 mod legacy;
 mod routes;
 mod runner;
@@ -45,6 +46,8 @@ enum Command {
         www_dir: Option<PathBuf>,
         #[arg(long, env = "STUDIO_PKG_DIR")]
         pkg_dir: Option<PathBuf>,
+        #[command(flatten)]
+        limits: HttpArgs,
     },
     /// API tokens.
     Token {
@@ -71,6 +74,31 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+/// How long a client may take, and how many may be connected (see `http`).
+#[derive(clap::Args)]
+struct HttpArgs {
+    /// Time to receive a request's head, from when the server starts waiting for it
+    /// (a new connection, or the end of the last response): also the idle timeout.
+    #[arg(long, env = "STUDIO_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
+    header_timeout_ms: u64,
+    /// Time to receive a whole request body.
+    #[arg(long, env = "STUDIO_BODY_TIMEOUT_MS", default_value_t = 30_000)]
+    body_timeout_ms: u64,
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, env = "STUDIO_MAX_CONNECTIONS", default_value_t = 1024)]
+    max_connections: usize,
+}
+
+impl HttpArgs {
+    fn limits(&self) -> http::HttpLimits {
+        http::HttpLimits {
+            header_timeout: std::time::Duration::from_millis(self.header_timeout_ms.max(1)),
+            body_timeout: std::time::Duration::from_millis(self.body_timeout_ms.max(1)),
+            max_connections: self.max_connections.max(1),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -132,7 +160,8 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
             addr,
             www_dir,
             pkg_dir,
-        } => serve(cli.database_url, addr, www_dir, pkg_dir).await,
+            limits,
+        } => serve(cli.database_url, addr, www_dir, pkg_dir, limits.limits()).await,
         Command::Token {
             command: TokenCommand::Create { email },
         } => {
@@ -182,6 +211,7 @@ async fn serve(
     addr: String,
     www_dir: Option<PathBuf>,
     pkg_dir: Option<PathBuf>,
+    limits: http::HttpLimits,
 ) -> Result<(), AnyError> {
     let db = open_migrated(url).await?;
     let loaded = catalog::load(&db).await?;
@@ -224,9 +254,7 @@ async fn serve(
         dirs.pkg.display(),
         db.backend().as_str()
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    http::serve(listener, app, limits, shutdown_signal()).await;
     db.close().await;
     Ok(())
 }

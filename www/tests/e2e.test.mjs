@@ -195,7 +195,7 @@ function watchForVanishing() {
     if (opened && /^No file|was deleted$/.test(h1)) {
       opened = false;
       // @ts-expect-error: exposed by the test through exposeFunction
-      window.reportVanished(`${location.hash}: ${h1}`);
+      window.reportVanished(`${location.pathname}: ${h1}`);
     }
   }).observe(document, { subtree: true, childList: true });
 }
@@ -296,7 +296,9 @@ test("canvas app: edit, persist, sync to a second device, offline edit", async (
       await a.getByLabel("File name").fill("Ground floor");
       await a.getByRole("button", { name: "Create file" }).click();
       await a.getByRole("button", { name: "Add node" }).waitFor(WAIT);
-      assert.equal(new URL(a.url()).hash, "#/canvas/villa-rosa/ground-floor");
+      // A real path (history API), not a hash route.
+      assert.equal(new URL(a.url()).pathname, "/canvas/villa-rosa/ground-floor");
+      assert.equal(new URL(a.url()).hash, "");
     });
 
     await step("add two nodes, connect them, drag one", async () => {
@@ -333,10 +335,24 @@ test("canvas app: edit, persist, sync to a second device, offline edit", async (
     watchErrors(b, "B");
 
     await step("a second device opens the file by its URL and sees the same graph", async () => {
-      // A fresh device: nothing local yet, so the page waits for the first pull.
-      await b.goto(server.origin + "/#/canvas/villa-rosa/ground-floor");
+      // A fresh device: nothing local yet, so the page waits for the first pull. The
+      // server answers index.html for the app path (a shared link).
+      const res = await b.goto(server.origin + "/canvas/villa-rosa/ground-floor");
+      assert.equal(res?.status(), 200);
       await waitForCanvas(b, expected);
       await waitForSynced(b);
+    });
+
+    await step("the deep link survives a reload, and links and Back move between real paths", async () => {
+      await b.reload();
+      assert.equal(new URL(b.url()).pathname, "/canvas/villa-rosa/ground-floor");
+      await waitForCanvas(b, expected);
+      await b.getByRole("navigation", { name: "Breadcrumbs" }).getByRole("link", { name: "villa-rosa" }).click();
+      await b.getByRole("link", { name: "Ground floor" }).waitFor(WAIT);
+      assert.equal(new URL(b.url()).pathname, "/canvas/villa-rosa");
+      await b.goBack();
+      assert.equal(new URL(b.url()).pathname, "/canvas/villa-rosa/ground-floor");
+      await waitForCanvas(b, expected);
     });
 
     await step("reloaded with the network off, A opens the file with its nodes, still syncing", async () => {
@@ -435,7 +451,7 @@ test("canvas app: a deletion of more than one applyOps takes is saved whole", { 
     const errors = [];
     page.on("pageerror", (err) => errors.push(err.message));
     const slow = { timeout: 120_000, polling: 500 };
-    await page.goto(`${server.origin}/#/canvas/big-villa/big-floor`);
+    await page.goto(`${server.origin}/canvas/big-villa/big-floor`);
     await page.waitForFunction((n) => document.querySelectorAll(".react-flow__edge").length === n, edgeCount, slow);
     await waitForSynced(page);
 

@@ -10,7 +10,7 @@ use crate::error::{CoreError, Result};
 const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const ZERO: u8 = b'0';
 /// Longest key accepted from outside; appends grow keys by one character per ~60.
-const KEY_MAX: usize = 256;
+pub const KEY_MAX: usize = 256;
 
 /// Checks a key given by a caller.
 pub fn check(field: &str, key: &str) -> Result<()> {

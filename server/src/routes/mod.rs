@@ -1,6 +1,7 @@
 //! The HTTP surface: per-platform push and pull, health, the OpenAPI document, and the
 //! app's static files.
 
+pub mod app_shell;
 pub mod health;
 pub mod openapi;
 pub mod pull;
@@ -39,7 +40,7 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .route("/api", any(api_not_found))
         .route("/api/", any(api_not_found))
         .nest_service("/pkg", ServeDir::new(&dirs.pkg))
-        .fallback_service(ServeDir::new(&dirs.www))
+        .fallback_service(app_shell::service(&dirs.www))
         // Bodies are read through `Bytes`, whose rejection past this limit is a 413.
         .layer(DefaultBodyLimit::max(studio_core::limits::BODY_MAX_BYTES))
         // A bug must not reach a client as a dropped connection or a stack trace.

@@ -9,6 +9,9 @@ use studio_core::limits::PULL_LIMIT_MAX;
 use studio_core::protocol::{PullQuery, PullResponse};
 use studio_core::CoreError;
 
+/// The largest cursor: the change log's seqs are signed 64-bit integers.
+pub const CURSOR_MAX: u64 = i64::MAX as u64;
+
 /// The platform's changes after `cursor` that the caller may read, in seq order.
 #[utoipa::path(get, path = "/api/{platform}/pull", tag = "sync",
     params(
@@ -23,7 +26,7 @@ use studio_core::CoreError;
         (status = 401, body = studio_core::protocol::ErrorBody, description = "no or bad token"),
         (status = 403, body = studio_core::protocol::ErrorBody, description = "client_id of another user"),
         (status = 404, body = studio_core::protocol::ErrorBody, description = "no such platform"),
-        (status = 422, body = studio_core::protocol::ErrorBody, description = "limit out of range"),
+        (status = 422, body = studio_core::protocol::ErrorBody, description = "limit or cursor out of range"),
     ),
     security(("bearer" = [])))]
 pub async fn pull(
@@ -39,6 +42,13 @@ pub async fn pull(
         return Err(ApiError::Validation(CoreError::validation(
             "limit",
             format!("must be 1 to {PULL_LIMIT_MAX}"),
+        )));
+    }
+    if q.cursor > CURSOR_MAX {
+        // Cursors are the change log's BIGINT seqs: a larger one names no change.
+        return Err(ApiError::Validation(CoreError::validation(
+            "cursor",
+            format!("must be 0 to {CURSOR_MAX}"),
         )));
     }
     let mut tx = state.db.begin().await?;

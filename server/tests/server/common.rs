@@ -165,6 +165,11 @@ impl Server {
         Self::start_shared(std::sync::Arc::new(db)).await
     }
 
+    /// A server with extra environment, e.g. short HTTP timeouts.
+    pub async fn start_with_env(backend: Backend, env: &[(&str, &str)]) -> Server {
+        Self::start_shared_with_env(std::sync::Arc::new(TestDb::new(backend)), env).await
+    }
+
     /// Another server process on the same database (several servers may share one).
     pub async fn another(&self) -> Server {
         let mut s = Self::start_shared(self.db.clone()).await;
@@ -173,6 +178,10 @@ impl Server {
     }
 
     async fn start_shared(db: std::sync::Arc<TestDb>) -> Server {
+        Self::start_shared_with_env(db, &[]).await
+    }
+
+    async fn start_shared_with_env(db: std::sync::Arc<TestDb>, env: &[(&str, &str)]) -> Server {
         let www = db.dir.path().join("www");
         let pkg = db.dir.path().join("pkg");
         std::fs::create_dir_all(&www).unwrap();
@@ -190,6 +199,7 @@ impl Server {
             .env("STUDIO_WWW_DIR", &www)
             .env("STUDIO_PKG_DIR", &pkg)
             .env("STUDIO_RUNNER_DELAY_MS", "60")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -4,11 +4,14 @@
 mod common;
 
 mod api;
+mod app_shell;
 mod apps;
 mod authz;
 mod concurrency;
 mod graph;
+mod http;
 mod legacy;
 mod mutations;
+mod openapi;
 mod perf;
 mod sync;

@@ -1,9 +1,9 @@
-import { useSyncExternalStore, type ReactNode } from "react";
+import { useSyncExternalStore, type MouseEvent, type ReactNode } from "react";
 
 /**
- * Routes live in the URL's hash (`/#/canvas/villa/ground-floor`): the reference server
- * serves www/ as plain files with no fallback to index.html, so a history-API path
- * would 404 on reload. The paths themselves are the studio's /canvas paths.
+ * Routes are real paths (`/canvas/villa/ground-floor`), the studio's /canvas paths, kept
+ * with the history API. The reference server answers index.html for every app path, so a
+ * deep link, a reload or a shared link opens the same page.
  */
 export type Route =
   | { page: "projects" }
@@ -12,8 +12,14 @@ export type Route =
   | { page: "not-found"; path: string };
 
 export function parseRoute(path: string): Route {
-  const parts = path.split("/").filter((p) => p !== "").map(decodeURIComponent);
-  if (parts.length === 0) return { page: "projects" };
+  let parts: string[];
+  try {
+    parts = path.split("/").filter((p) => p !== "").map(decodeURIComponent);
+  } catch {
+    // A malformed escape (`/canvas/%E0`): a path nobody can have linked to.
+    return { page: "not-found", path };
+  }
+  if (parts.length === 0 || (parts.length === 1 && parts[0] === "projects")) return { page: "projects" };
   const [head, projectSlug, fileSlug, ...rest] = parts;
   if (head === "canvas" && projectSlug !== undefined && rest.length === 0) {
     return fileSlug === undefined ? { page: "files", projectSlug } : { page: "editor", projectSlug, fileSlug };
@@ -21,13 +27,20 @@ export function parseRoute(path: string): Route {
   return { page: "not-found", path };
 }
 
+/** Fired on `window` after `navigate` changed the path: pushState fires no event. */
+const NAVIGATED = "studio:navigate";
+
 function currentPath(): string {
-  return location.hash.replace(/^#/, "") || "/";
+  return location.pathname || "/";
 }
 
 function subscribe(onChange: () => void): () => void {
-  addEventListener("hashchange", onChange);
-  return () => removeEventListener("hashchange", onChange);
+  addEventListener("popstate", onChange);
+  addEventListener(NAVIGATED, onChange);
+  return () => {
+    removeEventListener("popstate", onChange);
+    removeEventListener(NAVIGATED, onChange);
+  };
 }
 
 export function useRoute(): Route {
@@ -41,13 +54,23 @@ export function canvasPath(projectSlug: string, fileSlug?: string): string {
 }
 
 export function navigate(path: string): void {
-  location.hash = path;
+  if (path === currentPath()) return;
+  history.pushState(null, "", path);
+  dispatchEvent(new Event(NAVIGATED));
 }
 
-/** A link to an app path: a plain hash link, so new-tab and copy-link just work. */
+/**
+ * A link to an app path: a real href, so new-tab and copy-link just work; a plain click
+ * changes the route in place instead of reloading the app.
+ */
 export function Link({ to, children, className }: { to: string; children: ReactNode; className?: string }) {
+  const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(to);
+  };
   return (
-    <a href={`#${to}`} className={className}>
+    <a href={to} className={className} onClick={onClick}>
       {children}
     </a>
   );
