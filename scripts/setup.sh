@@ -42,6 +42,10 @@ if [ "$mode" = all ]; then
     log "installing geckodriver from crates.io (a few minutes)"
     cargo install geckodriver
   fi
+  if ! command -v cargo-fuzz >/dev/null; then
+    log "installing cargo-fuzz from crates.io (a minute or two)"
+    cargo install cargo-fuzz --version 0.13.1
+  fi
   for dir in bench www; do
     if [ -f "$dir/package.json" ] && [ ! -d "$dir/node_modules" ]; then
       log "npm ci in $dir"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README, CI): sets up what is missing, then runs every suite once:
-# lints, core unit/property tests, the multi-client simulation, the server on SQLite and
-# PostgreSQL (its tests, then schemathesis against its OpenAPI document), the package build, the browser suites in headless Chromium and Firefox
+# lints, core unit/property tests, the multi-client simulation, bounded fuzzing, the server
+# on SQLite and PostgreSQL (its tests, then schemathesis against its OpenAPI document), the package build, the browser suites in headless Chromium and Firefox
 # against a real server, and the app's end-to-end test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +33,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+step "core: fuzz targets, bounded (figures in RELIABILITY.md)"
+scripts/fuzz.sh
+
 step "server: integration tests on SQLite and PostgreSQL"
 pg_url=$(scripts/start-postgres.sh)
 STUDIO_TEST_POSTGRES_URL="$pg_url" cargo test --locked -p studio-server
@@ -45,7 +48,6 @@ step "package"
 scripts/build-pkg.sh
 
 step "reference server for the browser suites"
-cargo build --locked -p studio-server
 server="$root/target/debug/studio-server"
 export DATABASE_URL="sqlite://$tmp/browser.sqlite"
 export STUDIO_DATA_DIR="$tmp/data" STUDIO_RUNNER_DELAY_MS=50
