@@ -31,7 +31,7 @@ fn pull(state: &mut MemoryState, changes: Vec<Change>) {
         last_seq: 0,
     };
     let mut txn = state.begin();
-    block_on(Engine { sync: true }.apply_pull(&mut txn, Platform::Canvas, &page, None, Some(0)))
+    block_on(Engine.apply_pull(&mut txn, Platform::Canvas, &page, None, Some(0)))
         .expect("pull applies");
     txn.commit();
 }
