@@ -179,6 +179,9 @@ fn ts(backend: Backend, day: u64, k: u64) -> V {
     })
 }
 
+/// The node id several legacy graphs share (copied canvases).
+const SHARED_NODE_ID: &str = "5f0c2a8e-1d3b-4c6f-9a7e-2b4d6f8a0c1e";
+
 const CHAIN_NAMES: &[&str] = &[
     "Kitchen",
     "Living room",
@@ -466,15 +469,23 @@ pub async fn generate(db: &Db, renders: usize, seed: u64) -> DbResult<Planted> {
     let mut rows = Vec::new();
     let graph = |rng: &mut Rng, chain: Uuid, project: Uuid, k: u64, broken: bool| -> Vec<V> {
         let n = k % 9;
+        // Some graphs are copies of one canvas: their first node has the same UUID id.
+        let node_id = |i: u64| {
+            if i == 0 && k % 7 == 3 {
+                SHARED_NODE_ID.to_owned()
+            } else {
+                format!("node-{i}")
+            }
+        };
         let nodes: Vec<Value> = (0..n)
-            .map(|i| json!({"id": format!("node-{i}"), "type": "imageNode", "position": {"x": i * 220, "y": (i % 3) * 160},
+            .map(|i| json!({"id": node_id(i), "type": "imageNode", "position": {"x": i * 220, "y": (i % 3) * 160},
                             "data": {"label": format!("Step {i}")}, "selected": i == 0, "width": 200, "height": 150}))
             .collect();
         let mut edges: Vec<Value> = (1..n)
-            .map(|i| json!({"id": format!("e{i}"), "source": format!("node-{}", i - 1), "target": format!("node-{i}"), "sourceHandle": "out", "targetHandle": null}))
+            .map(|i| json!({"id": format!("e{i}"), "source": node_id(i - 1), "target": node_id(i), "sourceHandle": "out", "targetHandle": null}))
             .collect();
         if k.is_multiple_of(4) {
-            edges.push(json!({"id": "dangling", "source": "node-0", "target": "node-99"}));
+            edges.push(json!({"id": "dangling", "source": node_id(0), "target": "node-99"}));
         }
         vec![
             id(rng.uuid()),

@@ -324,6 +324,26 @@ async fn check_nothing_dropped(url: &str, planted: &Value) {
     );
 }
 
+/// Every node and edge has a change-log row of its own: copies of a canvas whose parts
+/// share legacy ids must not overwrite each other's rows.
+async fn check_graph_parts_logged(url: &str, report: &Value) {
+    for (entity, created) in [
+        ("canvas_node", "canvas_graph_nodes"),
+        ("canvas_edge", "canvas_graph_edges"),
+    ] {
+        let logged = texts(
+            url,
+            &format!("SELECT CAST(entity_id AS TEXT) FROM changes WHERE entity = '{entity}'"),
+        )
+        .await;
+        assert_eq!(
+            logged.len() as u64,
+            n(&report["created"][created]),
+            "{entity}"
+        );
+    }
+}
+
 /// A recovered canvas reaches its owner with its graph (legacy id) and nodes, and works
 /// as any file: renamed, then deleted with its graph.
 async fn check_recovered_canvas(s: &Server) {
@@ -500,6 +520,7 @@ async fn migrate_legacy(b: common::Backend) {
         "no tool data left in renders"
     );
     check_nothing_dropped(&db.url, &planted).await;
+    check_graph_parts_logged(&db.url, &real).await;
 
     // A rerun (dry or not) changes nothing and says so.
     for args in [

@@ -9,19 +9,23 @@ use studio_core::model::{Edge, Node, Position};
 use uuid::Uuid;
 
 /// The graph's nodes and edges, and how many of each could not be kept: ids derived
-/// from the graph and the legacy id, z keys in array order.
+/// from the graph and the legacy id (a legacy UUID is kept unless a part of another
+/// graph has it already: `used`, since part ids are unique across the change log), z
+/// keys in array order.
 pub(super) fn convert_graph(
     graph: Uuid,
     nodes: &[Value],
     edges: &[Value],
+    used: &mut HashSet<Uuid>,
 ) -> (Vec<Node>, Vec<Edge>, u64, u64) {
     let legacy_id = |v: &Value| match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     };
-    let map_id = |prefix: &str, legacy: &str| {
-        Uuid::parse_str(legacy).unwrap_or_else(|_| derived_id(graph, &format!("{prefix}:{legacy}")))
+    let map_id = |prefix: &str, legacy: &str, used: &HashSet<Uuid>| match Uuid::parse_str(legacy) {
+        Ok(id) if !used.contains(&id) => id,
+        _ => derived_id(graph, &format!("{prefix}:{legacy}")),
     };
     let num = |v: Option<&Value>| v.and_then(Value::as_f64);
     let mut ids = HashMap::new();
@@ -33,8 +37,8 @@ pub(super) fn convert_graph(
             dropped_nodes += 1;
             continue;
         };
-        let id = map_id("node", &lid);
-        if ids.values().any(|v| *v == id) {
+        let id = map_id("node", &lid, used);
+        if ids.contains_key(&lid) || ids.values().any(|v| *v == id) {
             dropped_nodes += 1;
             continue;
         }
@@ -79,6 +83,7 @@ pub(super) fn convert_graph(
         }
         top = Some(z);
         ids.insert(lid, id);
+        used.insert(id);
         out_nodes.push((
             node,
             n.get("parentNode")
@@ -115,7 +120,7 @@ pub(super) fn convert_graph(
             .get("id")
             .and_then(legacy_id)
             .unwrap_or_else(|| format!("{source}->{target}"));
-        let id = map_id("edge", &lid);
+        let id = map_id("edge", &lid, used);
         let text = |k: &str| {
             e.get(k)
                 .and_then(Value::as_str)
@@ -135,6 +140,7 @@ pub(super) fn convert_graph(
             dropped_edges += 1;
             continue;
         }
+        used.insert(id);
         out_edges.push(edge);
     }
     (nodes, out_edges, dropped_nodes, dropped_edges)
@@ -158,13 +164,28 @@ mod tests {
             json!({"id": "e1", "source": "a", "target": "b", "sourceHandle": "out"}),
             json!({"id": "e2", "source": "a", "target": "zzz"}),
         ];
-        let (n, e, dn, de) = convert_graph(g, &nodes, &edges);
+        let (n, e, dn, de) = convert_graph(g, &nodes, &edges, &mut HashSet::new());
         assert_eq!((n.len(), e.len(), dn, de), (2, 1, 2, 1));
         assert!(n[0].z < n[1].z);
         assert_eq!(n[1].parent_id, Some(n[0].id));
         assert_eq!(e[0].source_handle.as_deref(), Some("out"));
         assert_eq!((e[0].source, e[0].target), (n[0].id, n[1].id));
         // Stable: the same legacy graph gives the same ids.
-        assert_eq!(convert_graph(g, &nodes, &edges).0[0].id, n[0].id);
+        let again = convert_graph(g, &nodes, &edges, &mut HashSet::new());
+        assert_eq!(again.0[0].id, n[0].id);
+    }
+
+    #[test]
+    fn keeps_legacy_uuids_unless_another_graph_has_them() {
+        let shared = Uuid::from_u128(42).to_string();
+        let nodes = vec![json!({"id": shared, "position": {"x": 0, "y": 0}})];
+        let mut used = HashSet::new();
+        let first = convert_graph(Uuid::from_u128(1), &nodes, &[], &mut used).0;
+        let second = convert_graph(Uuid::from_u128(2), &nodes, &[], &mut used).0;
+        assert_eq!(first[0].id.to_string(), shared, "kept");
+        assert_ne!(
+            second[0].id, first[0].id,
+            "a copy's node gets an id of its own"
+        );
     }
 }

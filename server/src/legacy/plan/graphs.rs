@@ -36,6 +36,7 @@ pub(super) fn plan(
 ) {
     let mut file_slugs: HashMap<Uuid, HashSet<String>> = HashMap::new();
     let (mut dropped_nodes, mut dropped_edges) = (0u64, 0u64);
+    let mut part_ids = HashSet::new();
     for r in rows {
         let raw_id = col(r, "id").unwrap_or("");
         let Some(id) = uuid_col(r, "id") else {
@@ -58,7 +59,8 @@ pub(super) fn plan(
             Some(Value::Array(a)) => a,
             _ => Vec::new(),
         };
-        let (nodes, edges, dn, de) = convert_graph(id, &as_list(nodes), &as_list(edges));
+        let (nodes, edges, dn, de) =
+            convert_graph(id, &as_list(nodes), &as_list(edges), &mut part_ids);
         dropped_nodes += dn;
         dropped_edges += de;
         let taken = file_slugs.entry(project.id).or_default();
