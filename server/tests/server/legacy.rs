@@ -116,6 +116,10 @@ fn check_report(report: &Value, planted: &Value) {
         n(&r["kept_by"]["chain missing or in another project: in its project's recovered chain"]),
         chainless
     );
+    assert_eq!(
+        n(&r["kept_by"]["blank imageType: kept as a chat render"]),
+        n(&planted["renders_blank_image_type"])
+    );
     assert!(malformed > 0 && chainless > 0 && n(&planted["renders_blank_image_type"]) > 0);
     let tools = planted["renders_tool"].as_object().unwrap();
     assert_eq!(tools.len(), 12, "every catalog tool has legacy renders");

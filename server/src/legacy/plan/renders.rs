@@ -81,9 +81,9 @@ pub(super) fn plan(
             }
             continue;
         };
-        let named = settings
-            .remove("imageType")
-            .and_then(|it| tools::named_tool(&it, catalog));
+        let image_type = settings.remove("imageType");
+        let had_image_type = image_type.is_some();
+        let named = image_type.and_then(|it| tools::named_tool(&it, catalog));
         let tool = match named {
             None => None,
             Some(Named::Catalog(t)) => Some(t.clone()),
@@ -110,6 +110,12 @@ pub(super) fn plan(
                     report.table(TABLE).kept_as(
                         "chain missing or in another project: in its project's recovered chain",
                     );
+                } else if had_image_type {
+                    // An imageType that names no tool (blank): a chat render, whose
+                    // imageType the target cannot hold (it stays in legacy_renders).
+                    report
+                        .table(TABLE)
+                        .kept_as("blank imageType: kept as a chat render");
                 } else {
                     report.table(TABLE).kept();
                 }
