@@ -7,10 +7,12 @@
 //! `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `multipleOf`, `minLength`,
 //! `maxLength`, `items`, `minItems`, `maxItems`, `uniqueItems` — and ignores the rest,
 //! leaving them to the server. [`unsupported_keywords`] lists what a schema uses beyond
-//! the subset; a test keeps the catalog inside it, and a differential test compares
-//! this validator with `jsonschema` on the catalog.
+//! the subset; a test keeps the catalog inside it, and a differential property test
+//! ([`differential`]: generated and mutated instances of every catalog schema) checks
+//! that this validator and `jsonschema` accept and refuse alike.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
+use std::cmp::Ordering;
 
 const SUPPORTED: &[&str] = &[
     "type",
@@ -117,7 +119,7 @@ fn check(schema: &Value, instance: &Value, path: &mut String, out: &mut Vec<Viol
         }
     }
     match instance {
-        Value::Number(n) => check_number(schema, n.as_f64().unwrap_or(f64::NAN), path, out),
+        Value::Number(n) => check_number(schema, n, path, out),
         Value::String(s) => check_string(schema, s, path, out),
         Value::Array(items) => check_array(schema, items, path, out),
         Value::Object(obj) => check_object(schema, obj, path, out),
@@ -125,25 +127,127 @@ fn check(schema: &Value, instance: &Value, path: &mut String, out: &mut Vec<Viol
     }
 }
 
-fn check_number(schema: &Map<String, Value>, n: f64, path: &str, out: &mut Vec<Violation>) {
-    let num = |k: &str| schema.get(k).and_then(Value::as_f64);
-    if let Some(m) = num("minimum").filter(|m| n < *m) {
+fn check_number(schema: &Map<String, Value>, n: &Number, path: &str, out: &mut Vec<Violation>) {
+    // Bounds compare exactly (an integer past 2^53 against a bound), as JSON Schema means.
+    let bound = |k: &str| match schema.get(k) {
+        Some(Value::Number(b)) => Some(b),
+        _ => None,
+    };
+    let below = |b: &Number| cmp_numbers(n, b) == Ordering::Less;
+    let above = |b: &Number| cmp_numbers(n, b) == Ordering::Greater;
+    if let Some(m) = bound("minimum").filter(|m| below(m)) {
         push(out, path, format!("must be at least {m}"));
     }
-    if let Some(m) = num("maximum").filter(|m| n > *m) {
+    if let Some(m) = bound("maximum").filter(|m| above(m)) {
         push(out, path, format!("must be at most {m}"));
     }
-    if let Some(m) = num("exclusiveMinimum").filter(|m| n <= *m) {
+    if let Some(m) = bound("exclusiveMinimum").filter(|m| !above(m)) {
         push(out, path, format!("must be greater than {m}"));
     }
-    if let Some(m) = num("exclusiveMaximum").filter(|m| n >= *m) {
+    if let Some(m) = bound("exclusiveMaximum").filter(|m| !below(m)) {
         push(out, path, format!("must be less than {m}"));
     }
-    if let Some(m) = num("multipleOf").filter(|m| *m > 0.0) {
-        let q = n / m;
-        if (q - q.round()).abs() > 1e-9 {
+    if let Some(m) = bound("multipleOf").and_then(Number::as_f64) {
+        if m > 0.0 && !is_multiple_of(n, m) {
             push(out, path, format!("must be a multiple of {m}"));
         }
+    }
+}
+
+/// `multipleOf` in the decimal reading both numbers print as (`0.15` is a multiple of
+/// `0.05`, `0.15000000000000002` is not), as the server's `jsonschema` judges it.
+fn is_multiple_of(n: &Number, m: f64) -> bool {
+    if m.fract() == 0.0 && m <= MAX_SAFE_INTEGER {
+        // A whole divisor: integers divide exactly, floats must be whole.
+        let whole = m as i128;
+        if let Some(i) = exact_integer(n) {
+            return i % whole == 0;
+        }
+        let v = n.as_f64().unwrap_or(f64::NAN);
+        return v.fract() == 0.0 && v % m == 0.0;
+    }
+    let v = n.as_f64().unwrap_or(f64::NAN);
+    if v == 0.0 {
+        return true;
+    }
+    if v.abs() < m {
+        return false;
+    }
+    match (decimal_parts(v), decimal_parts(m)) {
+        (Some((vm, vd)), Some((mm, md))) if mm != 0 => {
+            // v / m = (vm · 10^md) / (mm · 10^vd), shared powers of ten cancelled first.
+            let shared = vd.min(md);
+            let scale = |mantissa: i128, decimals: i32| {
+                let places = u32::try_from(decimals - shared).ok()?;
+                mantissa.checked_mul(10_i128.checked_pow(places)?)
+            };
+            match (scale(vm, md), scale(mm, vd)) {
+                (Some(a), Some(b)) if b != 0 => a % b == 0,
+                _ => (v / m).fract() == 0.0,
+            }
+        }
+        // Past i128 (|v| ≳ 1e38 or very many digits): whole quotients only, in f64.
+        _ => (v / m).fract() == 0.0,
+    }
+}
+
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_992.0; // 2^53
+
+/// A finite float as the decimal it prints as (shortest round-trip form):
+/// `mantissa / 10^decimals`. `None` past i128.
+fn decimal_parts(v: f64) -> Option<(i128, i32)> {
+    if !v.is_finite() {
+        return None;
+    }
+    let text = format!("{:e}", v.abs());
+    let (digits, exponent) = text.split_once('e')?;
+    let exponent: i32 = exponent.parse().ok()?;
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut mantissa: i128 = 0;
+    for d in int.bytes().chain(frac.bytes()) {
+        mantissa = mantissa
+            .checked_mul(10)?
+            .checked_add(i128::from(d.checked_sub(b'0')?))?;
+    }
+    let decimals = i32::try_from(frac.len()).ok()? - exponent;
+    Some((if v < 0.0 { -mantissa } else { mantissa }, decimals))
+}
+
+/// The number as an exact integer, when it is one the JSON text wrote as an integer.
+fn exact_integer(n: &Number) -> Option<i128> {
+    n.as_i64()
+        .map(i128::from)
+        .or_else(|| n.as_u64().map(i128::from))
+}
+
+/// Exact ordering of two JSON numbers (integers past 2^53 included).
+fn cmp_numbers(a: &Number, b: &Number) -> Ordering {
+    match (exact_integer(a), exact_integer(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(x), None) => cmp_int_float(x, b.as_f64().unwrap_or(f64::NAN)),
+        (None, Some(y)) => cmp_int_float(y, a.as_f64().unwrap_or(f64::NAN)).reverse(),
+        (None, None) => {
+            let (x, y) = (a.as_f64(), b.as_f64());
+            x.partial_cmp(&y).unwrap_or(Ordering::Equal)
+        }
+    }
+}
+
+fn cmp_int_float(i: i128, f: f64) -> Ordering {
+    // i128 spans ±1.7e38; serde_json's integers are within ±1.8e19.
+    if f.is_nan() {
+        return Ordering::Equal;
+    }
+    if f >= 1e38 {
+        return Ordering::Less;
+    }
+    if f <= -1e38 {
+        return Ordering::Greater;
+    }
+    let whole = f.trunc();
+    match i.cmp(&(whole as i128)) {
+        Ordering::Equal => 0.0_f64.partial_cmp(&(f - whole)).unwrap_or(Ordering::Equal),
+        other => other,
     }
 }
 
@@ -269,7 +373,7 @@ fn type_name(t: &Value) -> String {
 /// JSON equality where 1 and 1.0 are the same number, as JSON Schema wants.
 fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Number(x), Value::Number(y)) => cmp_numbers(x, y) == Ordering::Equal,
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
         }
@@ -288,6 +392,9 @@ fn push(out: &mut Vec<Violation>, path: &str, message: String) {
         message,
     });
 }
+
+#[cfg(test)]
+mod differential;
 
 #[cfg(test)]
 mod tests {

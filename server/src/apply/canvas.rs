@@ -93,6 +93,10 @@ pub async fn update_file(tx: &mut Tx, ctx: &Ctx<'_>, a: FileUpdate) -> ApplyResu
 
 pub async fn delete_file(tx: &mut Tx, ctx: &Ctx<'_>, id: Id) -> ApplyResult<()> {
     let (f, p) = writable_file(tx, ctx.user, id).await?;
+    // A migrated legacy graph keeps its own id, not the one derived from its file.
+    let graph_id = store::canvas::get_graph_by_file(tx, id)
+        .await?
+        .map_or_else(|| graph_id_for(id), |g| g.meta.id);
     // The graph goes with its file (FK cascade).
     store::canvas::delete_file(tx, id).await?;
     changelog::file_parts_deleted(tx, id).await?;
@@ -101,7 +105,7 @@ pub async fn delete_file(tx: &mut Tx, ctx: &Ctx<'_>, id: Id) -> ApplyResult<()> 
         tx,
         vec![
             Entry::tombstone(EntityKind::CanvasFile, id, aud, Some(f.version + 1)),
-            Entry::tombstone(EntityKind::CanvasGraph, graph_id_for(id), aud, None),
+            Entry::tombstone(EntityKind::CanvasGraph, graph_id, aud, None),
         ],
     )
     .await?;

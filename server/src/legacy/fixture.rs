@@ -1,7 +1,9 @@
 //! A generator of messy legacy databases (the seed's section 1 layout, DESIGN.md's
-//! "Reference server" column names): chat renders, tool renders of every catalog tool,
-//! unknown imageTypes, malformed and odd settings, orphans, several graphs per chain and
-//! duplicate chain names in a project. Deterministic in its seed; it returns what it
+//! "Reference server" column names): chat renders, tool renders of every catalog tool
+//! (some spelled in another case), imageTypes the catalog does not have (valid slugs, a
+//! name, a number) or blank, malformed and odd settings, renders and graphs whose chain
+//! is gone or in another project, orphans of missing projects, several graphs per chain
+//! and duplicate chain names in a project. Deterministic in its seed; it returns what it
 //! planted, so a test can reconcile the migration report against it.
 
 use crate::db::{Backend, Db, DbError, DbResult, Param, Query, Tx};
@@ -20,15 +22,22 @@ pub struct Planted {
     pub render_chains: u64,
     pub render_chains_project_missing: u64,
     pub renders: u64,
+    /// Chat renders in their chain (or none), blank imageTypes included.
     pub renders_chat: u64,
+    pub renders_blank_image_type: u64,
+    /// Tool renders by catalog slug.
     pub renders_tool: BTreeMap<String, u64>,
-    pub renders_unknown_image_type: u64,
+    /// Tool renders of tools the catalog does not have, by the slug their tool gets.
+    pub renders_offline_tool: BTreeMap<String, u64>,
     pub renders_malformed_settings: u64,
     pub renders_project_missing: u64,
+    /// Chat renders whose chain is missing or in another project.
     pub renders_chain_missing: u64,
     pub canvas_graphs: u64,
+    /// Graphs in their chain's file, readable.
     pub canvas_graphs_moved: u64,
     pub canvas_graphs_chain_missing: u64,
+    pub canvas_graphs_chain_other_project: u64,
     pub canvas_graphs_project_missing: u64,
     pub canvas_graphs_malformed: u64,
 }
@@ -169,6 +178,9 @@ fn ts(backend: Backend, day: u64, k: u64) -> V {
         (Backend::Postgres, _) => format!("2025-01-{d:02} {h:02}:{m:02}:00.125"),
     })
 }
+
+/// The node id several legacy graphs share (copied canvases).
+const SHARED_NODE_ID: &str = "5f0c2a8e-1d3b-4c6f-9a7e-2b4d6f8a0c1e";
 
 const CHAIN_NAMES: &[&str] = &[
     "Kitchen",
@@ -313,7 +325,8 @@ pub async fn generate(db: &Db, renders: usize, seed: u64) -> DbResult<Planted> {
     let mut rows = Vec::new();
     for r in 0..renders as u64 {
         let rid = rng.uuid();
-        let (cid, pid, chain_exists) = chains[rng.below(chains.len() as u64) as usize];
+        let chain_index = rng.below(chains.len() as u64) as usize;
+        let (cid, pid, chain_exists) = chains[chain_index];
         let kind = r % 20;
         let status = match r % 13 {
             0 => None,
@@ -327,6 +340,7 @@ pub async fn generate(db: &Db, renders: usize, seed: u64) -> DbResult<Planted> {
         let mut project = pid;
         let settings: J;
         let mut tool_slug = None;
+        let mut offline_slug = None;
         if kind <= 8 {
             settings =
                 J::Json(json!({"style": "modern", "quality": "high", "aspectRatio": "16:9"}));
@@ -360,8 +374,21 @@ pub async fn generate(db: &Db, renders: usize, seed: u64) -> DbResult<Planted> {
             settings = J::Json(Value::Object(s));
             tool_slug = Some(tool.slug.clone());
         } else if kind == 17 {
-            let it = [json!("legacy-magic-eraser"), json!(""), json!(7)][(r % 3) as usize].clone();
-            settings = J::Json(json!({"imageType": it, "quality": "high"}));
+            // imageTypes the catalog does not have (or spells otherwise), and blank ones.
+            let (it, slug): (Value, Option<&str>) = match (r / 20) % 6 {
+                0 => (json!("legacy-magic-eraser"), Some("legacy-magic-eraser")),
+                1 => (json!(""), None),
+                2 => (json!(7), Some("7")),
+                3 => (json!("Magic Eraser!"), Some("magic-eraser")),
+                4 => (json!(" Render-To-Section "), None),
+                _ => (json!("legacy-sky-replace"), Some("legacy-sky-replace")),
+            };
+            settings = J::Json(json!({"imageType": it, "quality": "high",
+                "inputImageUrl": format!("https://cdn.legacy.example/in/{rid}.jpg")}));
+            if (r / 20) % 6 == 4 {
+                tool_slug = Some("render-to-section".to_owned());
+            }
+            offline_slug = slug.map(str::to_owned);
         } else if kind == 18 {
             settings = match (backend, r % 4) {
                 (Backend::Sqlite, 0) => J::Broken("{\"quality\": \"high\""),
@@ -371,10 +398,11 @@ pub async fn generate(db: &Db, renders: usize, seed: u64) -> DbResult<Planted> {
             };
         } else {
             settings = J::Json(json!({"quality": "standard"}));
-            if r % 2 == 0 {
-                project = rng.uuid();
-            } else {
-                chain = Some(rng.uuid());
+            match r % 3 {
+                0 => project = rng.uuid(),
+                1 => chain = Some(rng.uuid()),
+                // The next chain: another project's (or one whose project is gone).
+                _ => chain = Some(chains[(chain_index + 1) % chains.len()].0),
             }
         }
         // The migration's order of checks: project, settings, tool, chain.
@@ -385,12 +413,13 @@ pub async fn generate(db: &Db, renders: usize, seed: u64) -> DbResult<Planted> {
             planted.renders_malformed_settings += 1;
         } else if let Some(slug) = tool_slug {
             *planted.renders_tool.entry(slug).or_default() += 1;
-        } else if kind == 17 {
-            planted.renders_unknown_image_type += 1;
+        } else if let Some(slug) = offline_slug {
+            *planted.renders_offline_tool.entry(slug).or_default() += 1;
         } else if !chain_ok {
             planted.renders_chain_missing += 1;
         } else {
             planted.renders_chat += 1;
+            planted.renders_blank_image_type += u64::from(kind == 17);
         }
         let position = chain.map(|c| {
             let n = positions.entry(c).or_default();
@@ -440,15 +469,23 @@ pub async fn generate(db: &Db, renders: usize, seed: u64) -> DbResult<Planted> {
     let mut rows = Vec::new();
     let graph = |rng: &mut Rng, chain: Uuid, project: Uuid, k: u64, broken: bool| -> Vec<V> {
         let n = k % 9;
+        // Some graphs are copies of one canvas: their first node has the same UUID id.
+        let node_id = |i: u64| {
+            if i == 0 && k % 7 == 3 {
+                SHARED_NODE_ID.to_owned()
+            } else {
+                format!("node-{i}")
+            }
+        };
         let nodes: Vec<Value> = (0..n)
-            .map(|i| json!({"id": format!("node-{i}"), "type": "imageNode", "position": {"x": i * 220, "y": (i % 3) * 160},
+            .map(|i| json!({"id": node_id(i), "type": "imageNode", "position": {"x": i * 220, "y": (i % 3) * 160},
                             "data": {"label": format!("Step {i}")}, "selected": i == 0, "width": 200, "height": 150}))
             .collect();
         let mut edges: Vec<Value> = (1..n)
-            .map(|i| json!({"id": format!("e{i}"), "source": format!("node-{}", i - 1), "target": format!("node-{i}"), "sourceHandle": "out", "targetHandle": null}))
+            .map(|i| json!({"id": format!("e{i}"), "source": node_id(i - 1), "target": node_id(i), "sourceHandle": "out", "targetHandle": null}))
             .collect();
         if k.is_multiple_of(4) {
-            edges.push(json!({"id": "dangling", "source": "node-0", "target": "node-99"}));
+            edges.push(json!({"id": "dangling", "source": node_id(0), "target": "node-99"}));
         }
         vec![
             id(rng.uuid()),
@@ -493,11 +530,17 @@ pub async fn generate(db: &Db, renders: usize, seed: u64) -> DbResult<Planted> {
             }
         }
     }
+    // Graphs whose chain is gone, or is another project's.
     for k in 0..10u64 {
         let pid = projects[(k * 7 % 77) as usize].0;
-        let missing = rng.uuid();
-        rows.push(graph(&mut rng, missing, pid, k, false));
-        planted.canvas_graphs_chain_missing += 1;
+        let chain = if k % 2 == 0 {
+            planted.canvas_graphs_chain_missing += 1;
+            rng.uuid()
+        } else {
+            planted.canvas_graphs_chain_other_project += 1;
+            chains[k as usize].0
+        };
+        rows.push(graph(&mut rng, chain, pid, k, false));
     }
     planted.canvas_graphs = rows.len() as u64;
     insert(

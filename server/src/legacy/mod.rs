@@ -2,7 +2,10 @@
 
 pub mod fixture;
 pub mod migrate;
+mod plan;
+mod read;
 pub mod report;
+mod write;
 
 use crate::db::{Backend, Db, DbResult, Query};
 

@@ -13,6 +13,9 @@ pub struct TableReport {
     pub moved: u64,
     /// Kept in the table of the same name.
     pub kept: u64,
+    /// The kept rows that needed a repair to fit, by what was done.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kept_by: BTreeMap<String, u64>,
     pub skipped: u64,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub moved_by: BTreeMap<String, u64>,
@@ -35,6 +38,12 @@ impl TableReport {
         self.kept += 1;
     }
 
+    /// Kept, after the repair `how`.
+    pub fn kept_as(&mut self, how: &str) {
+        self.kept();
+        *self.kept_by.entry(how.to_owned()).or_default() += 1;
+    }
+
     pub fn skipped(&mut self, reason: &str, id: &str) {
         self.total += 1;
         self.skipped += 1;
@@ -49,6 +58,7 @@ impl TableReport {
         self.moved + self.kept + self.skipped == self.total
             && self.skipped_by_reason.values().sum::<u64>() == self.skipped
             && (self.moved_by.is_empty() || self.moved_by.values().sum::<u64>() == self.moved)
+            && self.kept_by.values().sum::<u64>() <= self.kept
     }
 }
 
@@ -66,6 +76,10 @@ pub struct Report {
     pub tables: BTreeMap<String, TableReport>,
     /// Rows written to the target tables.
     pub created: BTreeMap<String, u64>,
+    /// Every `imageType` slug the tool catalog does not have, with its number of renders:
+    /// each got an offline tool row, and those renders its executions.
+    #[serde(default)]
+    pub unknown_tools: BTreeMap<String, u64>,
     pub notes: Vec<String>,
 }
 
@@ -110,6 +124,9 @@ impl Report {
             for (by, n) in &t.moved_by {
                 let _ = writeln!(out, "      moved {n:>6}  {by}");
             }
+            for (how, n) in &t.kept_by {
+                let _ = writeln!(out, "      kept {n:>7}  {how}");
+            }
             for (reason, n) in &t.skipped_by_reason {
                 let samples = t
                     .skipped_samples
@@ -117,6 +134,15 @@ impl Report {
                     .map(|s| s.join(", "))
                     .unwrap_or_default();
                 let _ = writeln!(out, "      skipped {n:>4}  {reason} (e.g. {samples})");
+            }
+        }
+        if !self.unknown_tools.is_empty() {
+            let _ = writeln!(
+                out,
+                "  imageTypes not in the tool catalog (offline tools now):"
+            );
+            for (slug, n) in &self.unknown_tools {
+                let _ = writeln!(out, "      {n:>6}  {slug}");
             }
         }
         if !self.created.is_empty() {
