@@ -154,6 +154,14 @@ fn parse(raw: &RawMutation, platform: Platform) -> Result<Mutation, ErrorDetail>
     Ok(m)
 }
 
+/// What a client is told of a value the database refused: nothing of SQL or the driver.
+fn storage_rejection_message(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::Conflict => "conflicts with existing data",
+        _ => "a value of this mutation cannot be stored",
+    }
+}
+
 async fn push_batch(
     state: &AppState,
     user: studio_core::Id,
@@ -233,12 +241,16 @@ async fn push_batch(
                 tx.rollback_to_savepoint().await?;
                 let detail = match err {
                     ApplyError::Rejected(d) => d,
-                    // Every rule is checked before writing, under the write lock; a
-                    // constraint that still fires is a conflict, not a server failure.
-                    ApplyError::Db(e) if e.is_unique_violation() => {
-                        ErrorDetail::new(ErrorCode::Conflict, "conflicts with existing data")
-                    }
-                    ApplyError::Db(e) => return Err(e.into()),
+                    // Every rule is checked before writing, under the write lock; what
+                    // the database still refuses of this mutation's data is its own
+                    // rejection, so one bad value cannot fail every retry of the batch.
+                    ApplyError::Db(e) => match e.rejection_code() {
+                        Some(code) => {
+                            tracing::warn!("mutation {} rejected by the database: {e}", raw.seq);
+                            ErrorDetail::new(code, storage_rejection_message(code))
+                        }
+                        None => return Err(e.into()),
+                    },
                 };
                 rejected(raw.seq, detail)
             }

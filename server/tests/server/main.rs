@@ -7,6 +7,7 @@ mod api;
 mod apps;
 mod authz;
 mod concurrency;
+mod edges;
 mod legacy;
 mod mutations;
 mod perf;
