@@ -32,11 +32,13 @@ pub async fn create(tx: &mut Tx, ctx: &Ctx<'_>, a: ProjectCreate) -> ApplyResult
         a.id,
     )?;
     let slug = match &a.slug {
-        Some(s) if store::projects::slug_taken(tx, s).await? => return Err(slug_taken(s)),
+        Some(s) if store::projects::slug_taken(tx, ctx.user, s).await? => {
+            return Err(slug_taken(s))
+        }
         Some(s) => s.clone(),
         None => {
             let (base, prefix) = derived_slug_base(&a.name);
-            let taken = store::projects::slugs_with_prefix(tx, &prefix).await?;
+            let taken = store::projects::slugs_with_prefix(tx, ctx.user, &prefix).await?;
             slug::unique(&base, |s| taken.contains(s))
         }
     };
@@ -54,7 +56,7 @@ fn project_entry(p: &Project) -> Entry {
 pub async fn update(tx: &mut Tx, ctx: &Ctx<'_>, a: ProjectUpdate) -> ApplyResult<()> {
     let mut p = writable_project(tx, ctx.user, a.id, "project", a.id).await?;
     if let Some(s) = &a.slug {
-        if *s != p.slug && store::projects::slug_taken(tx, s).await? {
+        if *s != p.slug && store::projects::slug_taken(tx, ctx.user, s).await? {
             return Err(slug_taken(s));
         }
     }

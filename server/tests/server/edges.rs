@@ -164,3 +164,264 @@ async fn nul_rejects_one_mutation(b: common::Backend) {
 }
 db_test!(nul_in_args, nul_rejects_one_mutation);
 
+/// Runs `sql` on the server's database behind its back, foreign keys not enforced, as a
+/// hand edit or an old tool would.
+async fn raw_sql(s: &Server, b: common::Backend, sql: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&s.db.url)
+        .await
+        .expect("connect");
+    let unchecked = match b {
+        common::Backend::Sqlite => "PRAGMA foreign_keys = OFF",
+        common::Backend::Postgres => "SET session_replication_role = replica",
+    };
+    sqlx::raw_sql(unchecked)
+        .execute(&mut conn)
+        .await
+        .expect("fks off");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    conn.close().await.expect("close");
+}
+
+async fn count(s: &Server, sql: &str) -> i64 {
+    use sqlx::{Connection, Row};
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&s.db.url)
+        .await
+        .expect("connect");
+    let n: i64 = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(&mut conn)
+        .await
+        .expect(sql)
+        .try_get(0)
+        .expect("a count");
+    conn.close().await.expect("close");
+    n
+}
+
+/// A token whose user row is gone names nobody: 401 everywhere, never a 500.
+async fn token_of_a_gone_user(b: common::Backend) {
+    let s = Server::start(b).await;
+    let token = s.db.token("ghost@example.com");
+    let mut ghost = Client::new(&token);
+    ghost
+        .ok(
+            &s,
+            "projects",
+            "project.create",
+            json!({"id": id(), "name": "Mine"}),
+        )
+        .await;
+    raw_sql(&s, b, "DELETE FROM users WHERE email = 'ghost@example.com'").await;
+    let (st, body) = ghost
+        .push_batch(
+            &s,
+            "projects",
+            &[("project.create", json!({"id": id(), "name": "x"}))],
+        )
+        .await;
+    assert_error(st, &body, 401, "unauthorized");
+    let (st, body) = s.pull(&token, "projects", ghost.id, 0, None).await;
+    assert_error(st, &body, 401, "unauthorized");
+    // Everyone else is served as before.
+    let (st, _) = s.pull(&s.dev_token, "projects", id(), 0, None).await;
+    assert_eq!(st, 200);
+}
+db_test!(gone_user_token, token_of_a_gone_user);
+
+/// Project slugs are unique per owner: someone else's private project of that name
+/// changes neither an explicit slug's answer nor a derived one.
+async fn slugs_per_owner(b: common::Backend) {
+    let s = Server::start(b).await;
+    let mut a = Client::new(&s.dev_token);
+    let hidden = id();
+    a.ok(
+        &s,
+        "projects",
+        "project.create",
+        json!({"id": hidden, "name": "Villa"}),
+    )
+    .await;
+    a.ok(
+        &s,
+        "projects",
+        "project.create",
+        json!({"id": id(), "name": "Loft", "slug": "loft"}),
+    )
+    .await;
+    let b_token = s.db.token("bob@example.com");
+    let mut bob = Client::new(&b_token);
+    let (derived, explicit) = (id(), id());
+    bob.ok(
+        &s,
+        "projects",
+        "project.create",
+        json!({"id": derived, "name": "Villa"}),
+    )
+    .await;
+    bob.ok(
+        &s,
+        "projects",
+        "project.create",
+        json!({"id": explicit, "name": "L", "slug": "loft"}),
+    )
+    .await;
+    let slug = |v: Option<Value>| v.unwrap()["slug"].as_str().unwrap().to_owned();
+    assert_eq!(
+        slug(s.state_of(&b_token, "projects", derived).await),
+        "villa"
+    );
+    assert_eq!(
+        slug(s.state_of(&b_token, "projects", explicit).await),
+        "loft"
+    );
+    // Renaming onto a slug only someone else has is fine too.
+    let third = id();
+    bob.ok(
+        &s,
+        "projects",
+        "project.create",
+        json!({"id": third, "name": "Third"}),
+    )
+    .await;
+    a.ok(
+        &s,
+        "projects",
+        "project.create",
+        json!({"id": id(), "name": "T", "slug": "attic"}),
+    )
+    .await;
+    bob.ok(
+        &s,
+        "projects",
+        "project.update",
+        json!({"id": third, "slug": "attic"}),
+    )
+    .await;
+    // Within one owner's projects a slug is still unique, derived ones step aside.
+    bob.rejected(
+        &s,
+        "projects",
+        "project.create",
+        json!({"id": id(), "name": "x", "slug": "villa"}),
+        "slug_taken",
+    )
+    .await;
+    bob.rejected(
+        &s,
+        "projects",
+        "project.update",
+        json!({"id": third, "slug": "loft"}),
+        "slug_taken",
+    )
+    .await;
+    let again = id();
+    bob.ok(
+        &s,
+        "projects",
+        "project.create",
+        json!({"id": again, "name": "Villa"}),
+    )
+    .await;
+    assert_eq!(
+        slug(s.state_of(&b_token, "projects", again).await),
+        "villa-2"
+    );
+    // A's rows are untouched.
+    assert_eq!(
+        slug(s.state_of(&s.dev_token, "projects", hidden).await),
+        "villa"
+    );
+}
+db_test!(project_slugs_per_owner, slugs_per_owner);
+
+/// Migration 0004 (per-owner slugs) on a database that holds rows: nothing is lost,
+/// nothing cascades, and the foreign keys still hold and still cascade afterwards.
+async fn slug_migration_keeps_rows(b: common::Backend) {
+    let s = Server::start(b).await;
+    let mut a = Client::new(&s.dev_token);
+    let (p, f, chain) = (id(), id(), id());
+    a.ok(
+        &s,
+        "projects",
+        "project.create",
+        json!({"id": p, "name": "Villa"}),
+    )
+    .await;
+    a.ok(
+        &s,
+        "canvas",
+        "file.create",
+        json!({"id": f, "project_id": p, "name": "Plan"}),
+    )
+    .await;
+    a.ok(
+        &s,
+        "render",
+        "chain.create",
+        json!({"id": chain, "project_id": p, "name": "Chat"}),
+    )
+    .await;
+    let rows = "SELECT (SELECT COUNT(*) FROM projects) + (SELECT COUNT(*) FROM canvas_files) \
+                + (SELECT COUNT(*) FROM canvas_graphs) + (SELECT COUNT(*) FROM render_chains)";
+    assert_eq!(count(&s, rows).await, 4);
+    // Back to the schema before 0004, then 0004 again, as an upgrade would run it.
+    let migration = match b {
+        common::Backend::Sqlite => {
+            include_str!("../../migrations/sqlite/0004_project_slug_per_owner.sql").to_owned()
+        }
+        common::Backend::Postgres => format!(
+            "ALTER TABLE projects DROP CONSTRAINT projects_user_id_slug_key; \
+             ALTER TABLE projects ADD CONSTRAINT projects_slug_key UNIQUE (slug); {}",
+            include_str!("../../migrations/postgres/0004_project_slug_per_owner.sql")
+        ),
+    };
+    {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        // sqlx's SQLite connections enforce foreign keys, like the server's.
+        let mut conn = sqlx::AnyConnection::connect(&s.db.url)
+            .await
+            .expect("connect");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(migration))
+            .execute(&mut conn)
+            .await
+            .expect("0004 runs");
+        conn.close().await.expect("close");
+    }
+    assert_eq!(count(&s, rows).await, 4, "nothing lost or cascaded");
+    if b == common::Backend::Sqlite {
+        assert_eq!(
+            count(&s, "SELECT COUNT(*) FROM pragma_foreign_key_check").await,
+            0
+        );
+    }
+    let mut bob = Client::new(&s.db.token("bob@example.com"));
+    bob.ok(
+        &s,
+        "projects",
+        "project.create",
+        json!({"id": id(), "name": "Villa"}),
+    )
+    .await;
+    a.rejected(
+        &s,
+        "projects",
+        "project.create",
+        json!({"id": id(), "name": "V", "slug": "villa"}),
+        "slug_taken",
+    )
+    .await;
+    a.ok(&s, "projects", "project.delete", json!({"id": p}))
+        .await;
+    assert_eq!(
+        count(&s, rows).await,
+        1,
+        "the children still cascade: bob's project is left"
+    );
+}
+db_test!(slug_migration_on_data, slug_migration_keeps_rows);
