@@ -11,4 +11,5 @@ mod edges;
 mod legacy;
 mod mutations;
 mod perf;
+mod revocation;
 mod sync;
