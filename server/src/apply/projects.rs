@@ -75,8 +75,17 @@ pub async fn update(tx: &mut Tx, ctx: &Ctx<'_>, a: ProjectUpdate) -> ApplyResult
 
 pub async fn delete(tx: &mut Tx, ctx: &Ctx<'_>, id: Id) -> ApplyResult<()> {
     writable_project(tx, ctx.user, id, "project", id).await?;
+    // Variations elsewhere lose their parent: logged, so clients drop the stale id.
+    let detached = store::apps::detach_children_of_project(tx, id, ctx.now).await?;
     // Files, graphs, executions, chains and renders go by FK cascade.
     store::projects::delete(tx, id).await?;
     changelog::project_deleted(tx, id).await?;
+    let mut entries = Vec::with_capacity(detached.len());
+    for e in &detached {
+        if let Some(p) = store::projects::get(tx, e.project_id).await? {
+            entries.push(super::apps::execution_entry(e, &p));
+        }
+    }
+    changelog::record(tx, entries).await?;
     Ok(())
 }

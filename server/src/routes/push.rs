@@ -185,6 +185,7 @@ async fn push_batch(
     };
     let mut results = Vec::with_capacity(req.mutations.len());
     let mut wake_runner = false;
+    let mut pruned = false;
     for raw in &req.mutations {
         if raw.seq <= last {
             // Already processed (a retry after a lost response): same answer, no re-run.
@@ -214,6 +215,11 @@ async fn push_batch(
                 last_seq: current,
                 results,
             });
+        }
+        if !pruned {
+            // Rows only grow in write transactions like this one: prune in the first.
+            clients::forget_rejections_before(&mut tx, client, first).await?;
+            pruned = true;
         }
         let now = now_ms();
         tx.savepoint().await?;

@@ -339,6 +339,101 @@ async fn slugs_per_owner(b: common::Backend) {
 }
 db_test!(project_slugs_per_owner, slugs_per_owner);
 
+/// Deleting a project detaches the variations other projects held of its executions,
+/// with change rows: a pull shows `parent_execution_id` gone.
+async fn parent_deletion_is_logged(b: common::Backend) {
+    let s = Server::start(b).await;
+    let tool = s.tool_id("render-to-floor-plan").await;
+    let t = s.dev_token.clone();
+    let mut a = Client::new(&t);
+    let (p1, p2, parent, child) = (id(), id(), id(), id());
+    for p in [p1, p2] {
+        a.ok(
+            &s,
+            "projects",
+            "project.create",
+            json!({"id": p, "name": "P"}),
+        )
+        .await;
+    }
+    let exec = |e, p, parent: Option<uuid::Uuid>| {
+        let mut v = json!({"id": e, "tool_id": tool, "project_id": p, "input_images": ["/a.png"],
+            "input_settings": {"floorPlanType": "2d-lines"}});
+        if let Some(parent) = parent {
+            v["parent_execution_id"] = json!(parent);
+        }
+        v
+    };
+    a.ok(&s, "apps", "execution.create", exec(parent, p1, None))
+        .await;
+    a.ok(
+        &s,
+        "apps",
+        "execution.create",
+        exec(child, p2, Some(parent)),
+    )
+    .await;
+    // Let the runner finish both, so no later step of it rewrites the child's row.
+    for e in [parent, child] {
+        common::eventually(20, || async {
+            let v = s.state_of(&t, "apps", e).await?;
+            (v["status"] == "completed").then_some(())
+        })
+        .await;
+    }
+    let (_, cursor) = s.pull_all(&t, "apps", 0).await;
+    let before = s.state_of(&t, "apps", child).await.unwrap();
+    assert_eq!(before["parent_execution_id"], parent.to_string());
+
+    a.ok(&s, "projects", "project.delete", json!({"id": p1}))
+        .await;
+    let (after, _) = s.pull_all(&t, "apps", cursor).await;
+    let now = latest(&after, child).expect("a change row for the detached child");
+    assert!(
+        now.get("parent_execution_id").is_none_or(Value::is_null),
+        "{now}"
+    );
+    assert!(latest(&after, parent).is_none(), "the parent's tombstone");
+    let from_zero = s.state_of(&t, "apps", child).await.unwrap();
+    assert!(from_zero
+        .get("parent_execution_id")
+        .is_none_or(Value::is_null));
+}
+db_test!(parent_execution_deleted, parent_deletion_is_logged);
+
+/// Kept rejections are only those a client may still retry: a push starting at seq F
+/// says the client holds every answer before F.
+async fn rejections_are_bounded(b: common::Backend) {
+    let s = Server::start(b).await;
+    let mut a = Client::new(&s.dev_token);
+    let bad = || ("project.update", json!({"id": id(), "name": "gone"}));
+    let rows = format!(
+        "SELECT COUNT(*) FROM client_rejections WHERE client_id = '{}'",
+        a.id
+    );
+    let (st, first) = a.push_batch(&s, "projects", &[bad(), bad()]).await;
+    assert_eq!(st, 200, "{first}");
+    assert_eq!(count(&s, &rows).await, 2);
+    // A retry of that batch still gets its answers.
+    let retry = json!({"client_id": a.id, "mutations": [
+        {"seq": 1, "name": "project.update", "args": {"id": id(), "name": "x"}},
+        {"seq": 2, "name": "project.update", "args": {"id": id(), "name": "x"}}]});
+    let (_, again) = s.push_raw(&a.token, "projects", &retry).await;
+    assert_eq!(again["results"], first["results"]);
+    // Every next batch forgets what came before it.
+    for _ in 0..20 {
+        let (st, body) = a.push_batch(&s, "projects", &[bad(), bad(), bad()]).await;
+        assert_eq!(st, 200, "{body}");
+        assert_eq!(body["results"][2]["error"]["code"], "not_found");
+    }
+    assert_eq!(
+        count(&s, &rows).await,
+        3,
+        "only the last batch's rejections"
+    );
+}
+db_test!(client_rejections_bounded, rejections_are_bounded);
+
 /// Migration 0004 (per-owner slugs) on a database that holds rows: nothing is lost,
 /// nothing cascades, and the foreign keys still hold and still cascade afterwards.
 async fn slug_migration_keeps_rows(b: common::Backend) {
