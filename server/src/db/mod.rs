@@ -75,15 +75,16 @@ fn postgres_rejection(sqlstate: &str) -> Option<ErrorCode> {
     }
 }
 
-/// By primary result code (the low byte of the extended code sqlx reports).
+/// By primary result code (the low byte of the extended code sqlx reports). Codes that
+/// mean a bug of ours (a misbound parameter, a bad statement) are not the value's fault
+/// and stay a 5xx.
 fn sqlite_rejection(extended: &str) -> Option<ErrorCode> {
     const CONSTRAINT: i64 = 19;
     const TOOBIG: i64 = 18;
     const MISMATCH: i64 = 20;
-    const RANGE: i64 = 25;
     match extended.parse::<i64>().ok()? & 0xff {
         CONSTRAINT => Some(ErrorCode::Conflict),
-        TOOBIG | MISMATCH | RANGE => Some(ErrorCode::Validation),
+        TOOBIG | MISMATCH => Some(ErrorCode::Validation),
         _ => None,
     }
 }

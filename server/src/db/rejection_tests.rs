@@ -14,7 +14,7 @@ async fn failure(db: &Db, sql: &'static str, param: Option<&str>) -> DbError {
 }
 
 #[tokio::test]
-async fn sqlite_constraint_is_a_conflict_and_a_closed_pool_is_not_rejected() {
+async fn sqlite_constraint_is_a_conflict_and_our_bugs_or_a_closed_pool_are_not() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = Db::connect(&dir.path().join("t.sqlite").display().to_string())
         .await
@@ -27,8 +27,14 @@ async fn sqlite_constraint_is_a_conflict_and_a_closed_pool_is_not_rejected() {
         .execute(Query::new("INSERT INTO t VALUES ('bad')"))
         .await
         .expect_err("the CHECK fires");
-    tx.rollback().await.expect("rollback");
     assert_eq!(err.rejection_code(), Some(ErrorCode::Conflict), "{err}");
+    // A statement of ours that is wrong is our bug, not the value's fault: a 5xx.
+    let err = tx
+        .execute(Query::new("SELECT x FROM no_such_table"))
+        .await
+        .expect_err("no such table");
+    assert_eq!(err.rejection_code(), None, "{err}");
+    tx.rollback().await.expect("rollback");
     db.close().await;
     let err = db.begin().await.err().expect("closed");
     assert_eq!(err.rejection_code(), None, "{err}");
@@ -50,6 +56,8 @@ async fn postgres_nul_is_a_validation_and_an_outage_is_not_rejected() {
     assert_eq!(err.rejection_code(), Some(ErrorCode::Validation), "{err}");
     let err = failure(&db, "SELECT 1 / 0", None).await;
     assert_eq!(err.rejection_code(), Some(ErrorCode::Validation), "{err}");
+    let err = failure(&db, "SELECT x FROM no_such_table", None).await;
+    assert_eq!(err.rejection_code(), None, "our bug: {err}");
     // A server that went away is an outage: the client must retry, not drop its edit.
     let err = failure(&db, "SELECT pg_terminate_backend(pg_backend_pid())", None).await;
     assert_eq!(err.rejection_code(), None, "{err}");
