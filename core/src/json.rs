@@ -31,6 +31,41 @@ pub fn serialized_len<T: serde::Serialize + ?Sized>(value: &T) -> usize {
     c.0
 }
 
+/// Refuses a NUL character in any string or key of `value`, naming where (`field.key`,
+/// `field[2]`; with an empty `field`, the path alone). PostgreSQL cannot store NUL in TEXT or JSONB while SQLite and IndexedDB
+/// can; refusing it everywhere keeps client and both databases giving one answer.
+pub fn check_no_nul(field: &str, value: &Value) -> Result<()> {
+    match nul_path(value) {
+        None => Ok(()),
+        Some(path) => {
+            let at = format!("{field}{path}");
+            Err(CoreError::validation(
+                at.strip_prefix('.').unwrap_or(&at),
+                "contains a NUL character (\\u0000)",
+            ))
+        }
+    }
+}
+
+/// Where the first NUL is, as a path suffix (`""` for `value` itself).
+fn nul_path(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => s.contains('\0').then(String::new),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v).map(|p| format!("[{i}]{p}"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                Some(format!(".{}", k.escape_debug()))
+            } else {
+                nul_path(v).map(|p| format!(".{k}{p}"))
+            }
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => None,
+    }
+}
+
 pub fn check_object(field: &str, value: &JsonObject) -> Result<()> {
     let mut bytes = 2usize;
     for (k, v) in value {
@@ -89,6 +124,30 @@ mod tests {
         let big = json!({ "s": "x".repeat(JSON_MAX_BYTES) });
         assert!(check_json("data", &big).is_err());
         assert!(check_json("data", &json!({"a": [1, 2, {"b": "c"}]})).is_ok());
+    }
+
+    #[test]
+    fn refuses_nul_in_strings_and_keys() {
+        let field = |v: Value| match check_no_nul("args", &v) {
+            Err(CoreError::Validation { field, .. }) => field,
+            other => panic!("{v}: {other:?}"),
+        };
+        assert_eq!(
+            field(json!({"metadata": {"k": "a\u{0}b"}})),
+            "args.metadata.k"
+        );
+        assert_eq!(
+            field(json!({"ops": [1, {"d": ["x", "\u{0}"]}]})),
+            "args.ops[1].d[1]"
+        );
+        assert_eq!(field(json!({"m": {"a\u{0}": 1}})), "args.m.a\\0");
+        assert_eq!(field(json!("\u{0}")), "args");
+        assert!(matches!(
+            check_no_nul("", &json!({"tags": ["\u{0}"]})),
+            Err(CoreError::Validation { field, .. }) if field == "tags[0]"
+        ));
+        // The six characters `\u0000` are text, not a NUL.
+        assert!(check_no_nul("args", &json!({"k": "\\u0000", "n": 0, "b": null})).is_ok());
     }
 
     #[test]

@@ -100,8 +100,12 @@ impl FromRequestParts<AppState> for AuthUser {
         let row = state
             .db
             .fetch_optional(
-                Query::new("SELECT user_id FROM api_tokens WHERE token_hash = $1")
-                    .bind(hash_token(token)),
+                // A token whose user row is gone names nobody: 401, like an unknown one.
+                Query::new(
+                    "SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                     WHERE t.token_hash = $1",
+                )
+                .bind(hash_token(token)),
             )
             .await?
             .ok_or(ApiError::Unauthorized)?;

@@ -1,9 +1,10 @@
 //! The change log behind pull cursors.
 //!
 //! One row per entity, keyed by (entity, entity_id, scope_id): every write upserts it
-//! with a fresh seq from the server-wide counter, so cursor 0 returns the current state and the log
-//! never holds more rows than there are entities (tombstones included). Each row keeps
-//! the change's value JSON and who may read it (`owner_id`, `is_public`), so a pull is one
+//! with a fresh seq from the server-wide counter, so cursor 0 returns the current state
+//! and the log never holds more rows than there are entities (tombstones included), plus
+//! one revocation row per row of a project gone private (below). Each row keeps the
+//! change's value JSON and who may read it (`owner_id`, `is_public`), so a pull is one
 //! indexed range scan filtered by visibility, without joins.
 //!
 //! The scope is part of the key because node and edge ids are only unique inside their
@@ -11,11 +12,11 @@
 //! public project): a node's row is its file's, and no edit elsewhere replaces it.
 //! Everything else is its own scope, so for it the key is (entity, entity_id).
 //!
-//! Visibility flips: when a project goes private, its rows stop being public and one
-//! extra *revocation* row (the project's tombstone, readable by everyone but the owner)
-//! tells non-owners to drop the project and, by their local cascade, everything under
-//! it. When it goes public, the revocation row goes and all its rows get fresh seqs, so
-//! readers whose cursor is already past them receive them.
+//! Visibility flips: when a project goes private, its rows stop being public and each
+//! row of it gets an extra *revocation* row (its tombstone, on its own platform,
+//! readable by everyone but the owner), so non-owners drop all of it whatever platforms
+//! they pull. When it goes public, the revocation rows go and all its rows get fresh
+//! seqs, so readers whose cursor is already past them receive them.
 
 use crate::db::{DbResult, Query, Tx};
 use serde_json::{json, Value};
@@ -243,10 +244,8 @@ async fn resequence(tx: &mut Tx, project_id: Id, filter: &str, set: &str) -> DbR
 /// A project became public: readers who never saw it (or dropped it) get all of it.
 pub async fn project_went_public(tx: &mut Tx, project_id: Id) -> DbResult<()> {
     tx.execute(
-        Query::new(
-            "DELETE FROM changes WHERE entity = 'project' AND entity_id = $1 AND revocation = TRUE",
-        )
-        .bind(project_id),
+        Query::new("DELETE FROM changes WHERE project_id = $1 AND revocation = TRUE")
+            .bind(project_id),
     )
     .await?;
     resequence(
@@ -258,30 +257,47 @@ pub async fn project_went_public(tx: &mut Tx, project_id: Id) -> DbResult<()> {
     .await
 }
 
-/// A project became private: its rows are the owner's only, and everyone else gets the
-/// project's tombstone.
+/// Rows of a project that get a revocation tombstone when it goes private: all but its
+/// nodes and edges, which readers drop with their file's tombstone (as on deletion).
+const REVOKED_ROWS: &str = "project_id = $1 AND revocation = FALSE \
+    AND entity NOT IN ('canvas_node', 'canvas_edge')";
+
+/// A project became private: its rows are the owner's only, and everyone else gets, on
+/// every platform, a tombstone for each of its rows (the project, files, graphs,
+/// executions, chains, renders) — deleted ones too, whose own tombstones they can no
+/// longer read. These revocation rows go when the project is public again.
 pub async fn project_went_private(tx: &mut Tx, project_id: Id, owner_id: Id) -> DbResult<()> {
     tx.execute(
         Query::new("UPDATE changes SET is_public = FALSE WHERE project_id = $1").bind(project_id),
     )
     .await?;
-    let seq = alloc(tx, 1).await?;
+    let count = tx
+        .fetch_one(
+            Query::new(format!(
+                "SELECT COUNT(*) AS n FROM changes WHERE {REVOKED_ROWS}"
+            ))
+            .bind(project_id),
+        )
+        .await?
+        .i64("n")?;
+    if count == 0 {
+        return Ok(());
+    }
+    let first = alloc(tx, count).await?;
+    // Their seqs follow the rows' order; the version of a revocation is its seq.
     tx.execute(
         Query::new(format!(
-            "{UPSERT_COLUMNS}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12){UPSERT_SET}"
+            "INSERT INTO changes (entity, entity_id, revocation, seq, platform, scope_id, \
+                 project_id, owner_id, is_public, version, deleted, value) \
+             SELECT entity, entity_id, TRUE, $2 + n - 1, platform, scope_id, project_id, $3, \
+                 FALSE, $2 + n - 1, TRUE, NULL \
+             FROM (SELECT entity, entity_id, platform, scope_id, project_id, \
+                       ROW_NUMBER() OVER (ORDER BY seq) AS n \
+                   FROM changes WHERE {REVOKED_ROWS}) r"
         ))
-        .bind(EntityKind::Project.as_str())
         .bind(project_id)
-        .bind(true)
-        .bind(seq)
-        .bind(Platform::Projects.as_str())
-        .bind(project_id)
-        .bind(project_id)
-        .bind(owner_id)
-        .bind(false)
-        .bind(seq)
-        .bind(true)
-        .bind(None::<Value>),
+        .bind(first)
+        .bind(owner_id),
     )
     .await?;
     Ok(())

@@ -76,6 +76,24 @@ pub async fn record_rejection(
     Ok(())
 }
 
+/// Forgets the client's rejections below `first`, the first seq of the batch it pushes
+/// now: a client sends its queue in order from its oldest unanswered entry, so it holds
+/// the answers to every earlier seq and will not ask again. This keeps the table to
+/// what a client may still retry instead of every rejection it ever had.
+pub async fn forget_rejections_before(
+    tx: &mut Tx,
+    client_id: Id,
+    first: u64,
+) -> Result<(), ApiError> {
+    tx.execute(
+        Query::new("DELETE FROM client_rejections WHERE client_id = $1 AND seq < $2")
+            .bind(client_id)
+            .bind(seq_param(first)?),
+    )
+    .await?;
+    Ok(())
+}
+
 /// The rejections among the client's seqs `from..=to`, by seq.
 pub async fn rejections(
     tx: &mut Tx,

@@ -35,6 +35,10 @@ async fn every_class_of_bad_input_is_a_validation_error() {
                 .collect();
             store.canvas().apply_ops(js(f["id"].clone()), js(json!(ops)))
         }),
+        // PostgreSQL cannot store NUL: refused here already, as the server refuses it.
+        ("nul in metadata", store.projects().create(js(json!({ "name": "A", "metadata": { "k": "a\u{0}b" } })))),
+        ("nul in a key", store.canvas().create_file(js(json!({ "projectId": p["id"], "name": "A", "metadata": { "k\u{0}": 1 } })))),
+        ("nul in node data", store.canvas().apply_ops(js(f["id"].clone()), js(json!([{ "op": "node.add", "node": { "id": uuid(), "type": "image", "position": { "x": 0, "y": 0 }, "data": { "label": "\u{0}" } } }])))),
         ("too many images", store.apps().create_execution(js(json!({ "toolSlug": "style-transfer", "projectId": p["id"], "inputImages": vec!["a"; 17] })))),
     ];
     for (what, promise) in cases {

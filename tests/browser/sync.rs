@@ -246,12 +246,14 @@ async fn server_errors_and_timeouts_keep_the_outbox_until_a_later_round() {
 /// which and why — even when the answer to its push was lost and the push retried.
 #[wasm_bindgen_test]
 async fn a_rejected_mutation_rolls_back_with_an_event() {
+    // Slugs are unique per owner: the same user's other device takes it first.
     let slug = format!("taken-{}", &uuid()[..8]);
-    let b = device(&fresh_name("rej-b"), 'b').await;
-    ok(b.projects()
+    let other = device(&fresh_name("rej-other"), 'a').await;
+    ok(other
+        .projects()
         .create(js(json!({ "name": "First", "slug": slug }))))
     .await;
-    sync(&b).await;
+    sync(&other).await;
 
     let a = device(&fresh_name("rej-a"), 'a').await;
     let rejected: Rc<RefCell<Vec<Value>>> = Rc::default();
@@ -437,6 +439,91 @@ async fn other_users_private_data_stays_private() {
         "not_found",
     )
     .await;
+}
+
+/// A store that synced another user's public project holds none of it once the owner
+/// makes it private: project, files, graph, nodes, executions, chains and renders.
+#[wasm_bindgen_test]
+async fn a_project_gone_private_leaves_other_users_stores() {
+    let a = device(&fresh_name("revoke-a"), 'a').await;
+    let p = ok(a
+        .projects()
+        .create(js(json!({ "name": "Showcase", "isPublic": true }))))
+    .await;
+    let f = ok(a
+        .canvas()
+        .create_file(js(json!({ "projectId": p["id"], "name": "Plan" }))))
+    .await;
+    let n = uuid();
+    ok(a.canvas().apply_ops(
+        js(f["id"].clone()),
+        js(json!([{ "op": "node.add", "node": node(&n, 1.0) }])),
+    ))
+    .await;
+    let chain = ok(a
+        .render()
+        .create_chain(js(json!({ "projectId": p["id"], "name": "Chat" }))))
+    .await;
+    ok(a.render()
+        .create_render(js(json!({ "chainId": chain["id"], "prompt": "a villa" }))))
+    .await;
+    let e = ok(a.apps().create_execution(js(json!({
+        "toolSlug": "render-to-floor-plan", "projectId": p["id"],
+        "inputImages": ["https://img/a.png"], "inputSettings": { "floorPlanType": "2d-lines" }
+    }))))
+    .await;
+    sync(&a).await;
+
+    let b = device(&fresh_name("revoke-b"), 'b').await;
+    sync(&b).await;
+    assert_eq!(
+        ok(b.projects().get(js(p["id"].clone()))).await["name"],
+        "Showcase"
+    );
+    assert_eq!(
+        ok(b.canvas().get_graph(js(f["id"].clone()))).await["nodes"][0]["id"],
+        n
+    );
+    assert_eq!(
+        ok(b.apps().get_execution(js(e["id"].clone()))).await["id"],
+        e["id"]
+    );
+    assert_eq!(
+        ok(b.render().renders_by_chain(js(chain["id"].clone()))).await[0]["prompt"],
+        "a villa"
+    );
+
+    ok(a.projects()
+        .update(js(p["id"].clone()), js(json!({ "isPublic": false }))))
+    .await;
+    sync(&a).await;
+    sync(&b).await;
+    assert_eq!(ok(b.projects().get(js(p["id"].clone()))).await, json!(null));
+    assert_eq!(
+        ok(b.canvas().get_file(js(f["id"].clone()))).await,
+        json!(null)
+    );
+    assert_eq!(
+        ok(b.canvas().get_graph(js(f["id"].clone()))).await,
+        json!(null)
+    );
+    assert_eq!(
+        ok(b.apps().get_execution(js(e["id"].clone()))).await,
+        json!(null)
+    );
+    assert_eq!(
+        ok(b.render().chains_by_project(js(p["id"].clone()))).await,
+        json!([])
+    );
+    assert_eq!(
+        ok(b.render().renders_by_chain(js(chain["id"].clone()))).await,
+        json!([])
+    );
+    // The owner keeps all of it.
+    assert_eq!(
+        ok(a.canvas().get_graph(js(f["id"].clone()))).await["nodes"][0]["id"],
+        n
+    );
 }
 
 /// Executions are created pending, run by the server's tool runner, and their progress

@@ -5,7 +5,7 @@ use super::platform::Platform;
 use crate::error::{CoreError, Result};
 use crate::graph::ops::{validate_ops, GraphOp};
 use crate::ids::Id;
-use crate::json::{check_object, JsonObject};
+use crate::json::{check_no_nul, check_object, JsonObject};
 use crate::limits::{DESCRIPTION_MAX, NAME_MAX, PROMPT_MAX};
 use crate::model::execution::check_input_shape;
 use crate::model::project::check_tags;
@@ -331,6 +331,18 @@ impl Mutation {
     /// Rules that need nothing but the args; the rules against stored state (ownership,
     /// the tool, slug uniqueness) are checked by whoever applies the mutation.
     pub fn validate(&self) -> Result<()> {
+        self.check_no_nul()?;
+        self.validate_fields()
+    }
+
+    /// No string anywhere in the args (names, keys, node data, settings) holds a NUL.
+    fn check_no_nul(&self) -> Result<()> {
+        // Serializing our own derive-only types to a Value cannot fail.
+        let tagged = serde_json::to_value(self).unwrap_or(Value::Null);
+        check_no_nul("", tagged.get("args").unwrap_or(&Value::Null))
+    }
+
+    fn validate_fields(&self) -> Result<()> {
         match self {
             Mutation::ProjectCreate(a) => {
                 required_text("name", &a.name, NAME_MAX)?;
@@ -473,6 +485,51 @@ mod tests {
                 crate::error::ErrorCode::Validation,
                 "{name} {args}"
             );
+        }
+    }
+
+    #[test]
+    fn refuses_nul_anywhere_in_the_args() {
+        let id = "3f0a7c1e-8d5b-4b8e-9a55-0d7c8b1e2f31";
+        let cases = [
+            (
+                "project.create",
+                json!({"id": id, "name": "x", "metadata": {"k": "a\u{0}b"}}),
+                "metadata.k",
+            ),
+            (
+                "project.create",
+                json!({"id": id, "name": "x", "metadata": {"k\u{0}": 1}}),
+                "metadata.k\\0",
+            ),
+            (
+                "project.update",
+                json!({"id": id, "tags": ["a", "b\u{0}"]}),
+                "tags[1]",
+            ),
+            (
+                "file.create",
+                json!({"id": id, "project_id": id, "name": "x", "metadata": {"a": ["\u{0}"]}}),
+                "metadata.a[0]",
+            ),
+            (
+                "graph.apply",
+                json!({"file_id": id, "ops": [{"op": "node.add", "node":
+                {"id": id, "type": "image", "position": {"x": 0, "y": 0}, "data": {"t": "\u{0}"}}}]}),
+                "ops[0].node.data.t",
+            ),
+            (
+                "render.create",
+                json!({"id": id, "project_id": id, "chain_id": id, "type": "image",
+                "prompt": "p", "settings": {"s": "\u{0}"}}),
+                "settings.s",
+            ),
+        ];
+        for (name, args, field) in cases {
+            match Mutation::from_raw(name, &args) {
+                Err(CoreError::Validation { field: f, .. }) => assert_eq!(f, field, "{name}"),
+                other => panic!("{name} {args}: {other:?}"),
+            }
         }
     }
 

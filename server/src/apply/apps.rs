@@ -1,6 +1,6 @@
 //! execution.create | replay, template.upsert | delete
 
-use super::{ensure_new, readable_project, writable_project, Ctx};
+use super::{ensure_new, owns_project, writable_project, Ctx};
 use crate::changelog::{self, Audience, Entry};
 use crate::db::Tx;
 use crate::error::{forbidden, not_found, validation, ApplyResult};
@@ -40,12 +40,13 @@ pub async fn create_execution(tx: &mut Tx, ctx: &Ctx<'_>, a: ExecutionCreate) ->
         return Err(not_found("tool", a.tool_id));
     };
     if let Some(parent_id) = a.parent_execution_id {
-        // A variation may vary any execution its user can read, of the same tool.
+        // A variation varies one of its user's own executions, of the same tool. Another
+        // user's — a public one too — answers exactly like an unknown id: nobody links
+        // their rows to rows whose life someone else controls.
         let parent = match store::apps::get_execution(tx, parent_id).await? {
-            Some(e) => e,
-            None => return Err(not_found("tool_execution", parent_id)),
+            Some(e) if owns_project(tx, ctx.user, e.project_id).await? => e,
+            _ => return Err(not_found("tool_execution", parent_id)),
         };
-        readable_project(tx, ctx.user, parent.project_id, "tool_execution", parent_id).await?;
         if parent.tool_id != a.tool_id {
             return Err(validation(
                 "parent_execution_id",

@@ -48,11 +48,6 @@ pub async fn apply(tx: &mut Tx, ctx: &Ctx<'_>, m: Mutation) -> ApplyResult<()> {
     }
 }
 
-/// May `user` read this project: their own, or a public one.
-pub fn can_read(p: &Project, user: Id) -> bool {
-    p.user_id == Some(user) || p.is_public
-}
-
 /// The project, if `user` may write under it. Someone else's private project answers
 /// exactly like an unknown id (`entity`/`id` name what the caller asked for), so nothing
 /// tells whether it exists; a public one is visible, so it is plainly forbidden.
@@ -77,18 +72,11 @@ pub async fn writable_project(
     }
 }
 
-/// The project, if `user` may read it; else "not found" for the entity asked for.
-pub async fn readable_project(
-    tx: &mut Tx,
-    user: Id,
-    project_id: Id,
-    entity: &'static str,
-    id: Id,
-) -> ApplyResult<Project> {
-    match store::projects::get(tx, project_id).await? {
-        Some(p) if can_read(&p, user) => Ok(p),
-        _ => Err(not_found(entity, id)),
-    }
+/// Whether the project exists and is `user`'s own.
+pub async fn owns_project(tx: &mut Tx, user: Id, project_id: Id) -> ApplyResult<bool> {
+    Ok(store::projects::get(tx, project_id)
+        .await?
+        .is_some_and(|p| p.user_id == Some(user)))
 }
 
 /// Fails when an id is already taken: ids are client-generated, a reuse is a conflict.

@@ -32,11 +32,13 @@ pub async fn create(tx: &mut Tx, ctx: &Ctx<'_>, a: ProjectCreate) -> ApplyResult
         a.id,
     )?;
     let slug = match &a.slug {
-        Some(s) if store::projects::slug_taken(tx, s).await? => return Err(slug_taken(s)),
+        Some(s) if store::projects::slug_taken(tx, ctx.user, s).await? => {
+            return Err(slug_taken(s))
+        }
         Some(s) => s.clone(),
         None => {
             let (base, prefix) = derived_slug_base(&a.name);
-            let taken = store::projects::slugs_with_prefix(tx, &prefix).await?;
+            let taken = store::projects::slugs_with_prefix(tx, ctx.user, &prefix).await?;
             slug::unique(&base, |s| taken.contains(s))
         }
     };
@@ -54,7 +56,7 @@ fn project_entry(p: &Project) -> Entry {
 pub async fn update(tx: &mut Tx, ctx: &Ctx<'_>, a: ProjectUpdate) -> ApplyResult<()> {
     let mut p = writable_project(tx, ctx.user, a.id, "project", a.id).await?;
     if let Some(s) = &a.slug {
-        if *s != p.slug && store::projects::slug_taken(tx, s).await? {
+        if *s != p.slug && store::projects::slug_taken(tx, ctx.user, s).await? {
             return Err(slug_taken(s));
         }
     }
@@ -73,8 +75,17 @@ pub async fn update(tx: &mut Tx, ctx: &Ctx<'_>, a: ProjectUpdate) -> ApplyResult
 
 pub async fn delete(tx: &mut Tx, ctx: &Ctx<'_>, id: Id) -> ApplyResult<()> {
     writable_project(tx, ctx.user, id, "project", id).await?;
+    // Variations elsewhere lose their parent: logged, so clients drop the stale id.
+    let detached = store::apps::detach_children_of_project(tx, id, ctx.now).await?;
     // Files, graphs, executions, chains and renders go by FK cascade.
     store::projects::delete(tx, id).await?;
     changelog::project_deleted(tx, id).await?;
+    let mut entries = Vec::with_capacity(detached.len());
+    for e in &detached {
+        if let Some(p) = store::projects::get(tx, e.project_id).await? {
+            entries.push(super::apps::execution_entry(e, &p));
+        }
+    }
+    changelog::record(tx, entries).await?;
     Ok(())
 }

@@ -20,6 +20,7 @@ use sqlx::{ConnectOptions, Postgres, Sqlite, Transaction};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
+use studio_core::ErrorCode;
 
 pub type DbResult<T> = Result<T, DbError>;
 
@@ -40,11 +41,51 @@ pub enum DbError {
 }
 
 impl DbError {
-    pub fn is_unique_violation(&self) -> bool {
+    /// The rejection a statement's failure earns when its cause is the data it was
+    /// given — the same on every retry, so a 5xx would jam the client for good: a broken
+    /// constraint is a `conflict`, a value the database cannot hold a `validation`.
+    /// `None` when a retry may succeed (connection, I/O, lock, timeout) or the fault is
+    /// ours (stored data we cannot read): those stay a 5xx and the client keeps its edit.
+    pub fn rejection_code(&self) -> Option<ErrorCode> {
         match self {
-            DbError::Sqlx(sqlx::Error::Database(e)) => e.is_unique_violation(),
-            _ => false,
+            DbError::Sqlx(sqlx::Error::Database(e)) => {
+                let code = e.code().unwrap_or_default();
+                if e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .is_some()
+                {
+                    postgres_rejection(&code)
+                } else {
+                    sqlite_rejection(&code)
+                }
+            }
+            // The driver could not encode a parameter: a value of the mutation.
+            DbError::Sqlx(sqlx::Error::Encode(_)) => Some(ErrorCode::Validation),
+            _ => None,
         }
+    }
+}
+
+/// By SQLSTATE class: 23 integrity constraint violation, 22 data exception (such as a
+/// NUL in text), 54 program limit exceeded (such as an index row too large).
+fn postgres_rejection(sqlstate: &str) -> Option<ErrorCode> {
+    match sqlstate.get(..2) {
+        Some("23") => Some(ErrorCode::Conflict),
+        Some("22" | "54") => Some(ErrorCode::Validation),
+        _ => None,
+    }
+}
+
+/// By primary result code (the low byte of the extended code sqlx reports). Codes that
+/// mean a bug of ours (a misbound parameter, a bad statement) are not the value's fault
+/// and stay a 5xx.
+fn sqlite_rejection(extended: &str) -> Option<ErrorCode> {
+    const CONSTRAINT: i64 = 19;
+    const TOOBIG: i64 = 18;
+    const MISMATCH: i64 = 20;
+    match extended.parse::<i64>().ok()? & 0xff {
+        CONSTRAINT => Some(ErrorCode::Conflict),
+        TOOBIG | MISMATCH => Some(ErrorCode::Validation),
+        _ => None,
     }
 }
 
@@ -285,5 +326,7 @@ impl Tx {
     }
 }
 
+#[cfg(test)]
+mod rejection_tests;
 #[cfg(test)]
 mod schema_tests;

@@ -154,6 +154,14 @@ fn parse(raw: &RawMutation, platform: Platform) -> Result<Mutation, ErrorDetail>
     Ok(m)
 }
 
+/// What a client is told of a value the database refused: nothing of SQL or the driver.
+fn storage_rejection_message(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::Conflict => "conflicts with existing data",
+        _ => "a value of this mutation cannot be stored",
+    }
+}
+
 async fn push_batch(
     state: &AppState,
     user: studio_core::Id,
@@ -177,6 +185,7 @@ async fn push_batch(
     };
     let mut results = Vec::with_capacity(req.mutations.len());
     let mut wake_runner = false;
+    let mut pruned = false;
     for raw in &req.mutations {
         if raw.seq <= last {
             // Already processed (a retry after a lost response): same answer, no re-run.
@@ -207,6 +216,11 @@ async fn push_batch(
                 results,
             });
         }
+        if !pruned {
+            // Rows only grow in write transactions like this one: prune in the first.
+            clients::forget_rejections_before(&mut tx, client, first).await?;
+            pruned = true;
+        }
         let now = now_ms();
         tx.savepoint().await?;
         let outcome = match parse(raw, platform) {
@@ -233,12 +247,16 @@ async fn push_batch(
                 tx.rollback_to_savepoint().await?;
                 let detail = match err {
                     ApplyError::Rejected(d) => d,
-                    // Every rule is checked before writing, under the write lock; a
-                    // constraint that still fires is a conflict, not a server failure.
-                    ApplyError::Db(e) if e.is_unique_violation() => {
-                        ErrorDetail::new(ErrorCode::Conflict, "conflicts with existing data")
-                    }
-                    ApplyError::Db(e) => return Err(e.into()),
+                    // Every rule is checked before writing, under the write lock; what
+                    // the database still refuses of this mutation's data is its own
+                    // rejection, so one bad value cannot fail every retry of the batch.
+                    ApplyError::Db(e) => match e.rejection_code() {
+                        Some(code) => {
+                            tracing::warn!("mutation {} rejected by the database: {e}", raw.seq);
+                            ErrorDetail::new(code, storage_rejection_message(code))
+                        }
+                        None => return Err(e.into()),
+                    },
                 };
                 rejected(raw.seq, detail)
             }

@@ -170,6 +170,44 @@ pub async fn insert_execution(tx: &mut Tx, e: &ToolExecution) -> DbResult<()> {
     .map(drop)
 }
 
+/// Detaches the variations living outside `project_id` from their parents inside it,
+/// before the project goes: what `ON DELETE SET NULL` would do unlogged, done here so
+/// their change rows can follow. Returns the detached executions as they are now.
+pub async fn detach_children_of_project(
+    tx: &mut Tx,
+    project_id: Id,
+    now: i64,
+) -> DbResult<Vec<ToolExecution>> {
+    let outside = "project_id <> $1 AND parent_execution_id IN \
+        (SELECT id FROM tool_executions WHERE project_id = $1)";
+    let ids: Vec<Id> = tx
+        .fetch_all(
+            Query::new(format!("SELECT id FROM tool_executions WHERE {outside}")).bind(project_id),
+        )
+        .await?
+        .iter()
+        .map(|r| r.id("id"))
+        .collect::<DbResult<_>>()?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    tx.execute(
+        Query::new(format!(
+            "UPDATE tool_executions SET parent_execution_id = NULL, updated_at = $2 WHERE {outside}"
+        ))
+        .bind(project_id)
+        .bind(now),
+    )
+    .await?;
+    let mut detached = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(e) = get_execution(tx, id).await? {
+            detached.push(e);
+        }
+    }
+    Ok(detached)
+}
+
 /// Writes what the runner changes: status and outputs.
 pub async fn update_execution_outcome(tx: &mut Tx, e: &ToolExecution) -> DbResult<()> {
     tx.execute(

@@ -81,18 +81,26 @@ pub async fn delete(tx: &mut Tx, id: Id) -> DbResult<()> {
         .map(drop)
 }
 
-pub async fn slug_taken(tx: &mut Tx, slug: &str) -> DbResult<bool> {
+/// Whether one of `owner`'s projects has this slug: slugs are unique per owner, so
+/// nobody learns from a slug that someone else has a (private) project of that name.
+pub async fn slug_taken(tx: &mut Tx, owner: Id, slug: &str) -> DbResult<bool> {
     Ok(tx
-        .fetch_optional(Query::new("SELECT 1 AS one FROM projects WHERE slug = $1").bind(slug))
+        .fetch_optional(
+            Query::new("SELECT 1 AS one FROM projects WHERE user_id = $1 AND slug = $2")
+                .bind(owner)
+                .bind(slug),
+        )
         .await?
         .is_some())
 }
 
-/// Slugs starting with `prefix`: the candidates `slug::unique` may try.
-pub async fn slugs_with_prefix(tx: &mut Tx, prefix: &str) -> DbResult<HashSet<String>> {
+/// `owner`'s slugs starting with `prefix`: the candidates `slug::unique` may try.
+pub async fn slugs_with_prefix(tx: &mut Tx, owner: Id, prefix: &str) -> DbResult<HashSet<String>> {
     let rows = tx
         .fetch_all(
-            Query::new("SELECT slug FROM projects WHERE slug LIKE $1").bind(format!("{prefix}%")),
+            Query::new("SELECT slug FROM projects WHERE user_id = $1 AND slug LIKE $2")
+                .bind(owner)
+                .bind(format!("{prefix}%")),
         )
         .await?;
     rows.iter().map(|r| r.text("slug")).collect()

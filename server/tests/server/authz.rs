@@ -1,5 +1,6 @@
 //! Nobody reads or writes another user's private project, through any endpoint; a
-//! public project is readable by all and writable by its owner only. Someone else's
+//! public project is readable by all and writable by its owner only (a variation of
+//! one of its executions included). Someone else's
 //! private id answers exactly like a random id.
 
 use crate::common::{self, assert_error, id, latest, Client, Server};
@@ -209,16 +210,37 @@ async fn matrix(b: common::Backend) {
         json!({"id": id(), "tool_id": tool, "project_id": bp, "input_images": ["/b.png"],
         "input_settings": {"floorPlanType": "2d-lines"}, "parent_execution_id": parent})
     };
-    bob.ok(&s, "apps", "execution.create", var(public.execution))
-        .await;
-    bob.rejected(
+    // A variation's parent is one of its user's own executions: another user's, public
+    // or private, answers exactly like a random id.
+    let mut answers = Vec::new();
+    for parent in [public.execution, private.execution, id()] {
+        let r = bob
+            .rejected(&s, "apps", "execution.create", var(parent), "not_found")
+            .await;
+        let message = r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .replace(&parent.to_string(), "<id>");
+        answers.push((message, r["error"].get("details").cloned()));
+    }
+    assert_eq!(
+        answers[0], answers[2],
+        "a public parent answers like a random id"
+    );
+    assert_eq!(
+        answers[1], answers[2],
+        "a private parent answers like a random id"
+    );
+    let own = id();
+    bob.ok(
         &s,
         "apps",
         "execution.create",
-        var(private.execution),
-        "not_found",
+        json!({"id": own, "tool_id": tool, "project_id": bp,
+        "input_images": ["/b.png"], "input_settings": {"floorPlanType": "2d-lines"}}),
     )
     .await;
+    bob.ok(&s, "apps", "execution.create", var(own)).await;
     // Bob cannot write into A's project through his own project either.
     bob.rejected(&s, "render", "render.create", json!({"id": id(), "project_id": bp, "chain_id": private.chain, "type": "image", "prompt": "x"}), "not_found").await;
 
