@@ -16,6 +16,8 @@ mod bad_input;
 mod canvas;
 #[path = "browser/lifecycle.rs"]
 mod lifecycle;
+#[path = "browser/oversized.rs"]
+mod oversized;
 #[path = "browser/projects_render.rs"]
 mod projects_render;
 #[path = "browser/sync.rs"]

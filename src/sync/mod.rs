@@ -429,6 +429,18 @@ impl Syncer {
         }
     }
 
+    /// One entry alone is too large for the server: it is split, or dropped and
+    /// reported, so the outbox behind it drains. Returns how far later seqs moved.
+    async fn refuse_oversized(&self, inner: &Inner, seq: u64) -> Result<i64, Failure> {
+        let db = inner.db()?;
+        let mut txn = IdbTxn::begin(&db)?;
+        let out = inner.engine.refuse_oversized(&mut txn, seq).await?;
+        txn.commit().await?;
+        inner.announce(&out.topics, Origin::Remote);
+        self.emit_rejections(out.rejection.as_slice());
+        Ok(out.shift)
+    }
+
     /// Push everything pending, then pull every platform to its end.
     async fn round(&self) -> Result<(), Failure> {
         let inner = self.inner.upgrade().ok_or_else(Failure::closed)?;
@@ -442,18 +454,22 @@ impl Syncer {
         });
         // Push what was pending when the round began; edits made meanwhile wait for the
         // next round, so a long drag cannot hold off pulling other users' changes.
-        let before_seq = read::sync_meta(&inner.db()?).await?.next_seq;
+        let mut before_seq = read::sync_meta(&inner.db()?).await?.next_seq;
+        // Shrinks when the server refuses a batch as too large.
+        let mut batch_max = PUSH_BATCH;
         loop {
             let db = inner.db()?;
             let mut txn = IdbTxn::begin(&db)?;
             let batch = inner
                 .engine
-                .next_push(&mut txn, PUSH_BATCH, before_seq)
+                .next_push(&mut txn, batch_max, before_seq)
                 .await?;
             txn.commit().await?;
             let Some((platform, mutations)) = batch else {
                 break;
             };
+            let sent = mutations.len();
+            let first_seq = mutations.first().map_or(0, |m| m.seq);
             let req = PushRequest {
                 client_id: self.client_id,
                 mutations,
@@ -474,6 +490,15 @@ impl Syncer {
                     let mut txn = IdbTxn::begin(&db)?;
                     inner.engine.record_seq_gap(&mut txn, &gap).await?;
                     txn.commit().await?;
+                }
+                // Too large for the server: fewer at a time, and an entry too large
+                // alone is split or dropped, so the outbox behind it always drains.
+                Err(HttpError::Status { status: 413, .. }) if sent > 1 => {
+                    batch_max = (sent / 2).max(1);
+                }
+                Err(HttpError::Status { status: 413, .. }) => {
+                    let shift = self.refuse_oversized(&inner, first_seq).await?;
+                    before_seq = before_seq.saturating_add_signed(shift);
                 }
                 Err(e) => return Err(http_failure(e)),
             }
