@@ -14,6 +14,8 @@ mod apps;
 mod bad_input;
 #[path = "browser/canvas.rs"]
 mod canvas;
+#[path = "browser/forward.rs"]
+mod forward;
 #[path = "browser/lifecycle.rs"]
 mod lifecycle;
 #[path = "browser/oversized.rs"]

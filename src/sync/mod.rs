@@ -22,6 +22,7 @@ use status::{StatusError, SyncState, SyncStatus};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use studio_core::client::engine::Rejection;
+use studio_core::protocol::pull::SetAside;
 use studio_core::protocol::{Platform, PushRequest};
 use studio_core::{ErrorCode, Id};
 use tabs::TabMessage;
@@ -42,6 +43,23 @@ struct RejectionEvent<'a> {
     args: serde_json::Value,
     code: &'a str,
     message: &'a str,
+}
+
+#[derive(Serialize)]
+struct SetAsideEvent<'a> {
+    platform: &'a str,
+    entity: &'a str,
+    id: &'a str,
+    code: &'a str,
+    message: &'a str,
+}
+
+/// What a listener subscribes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    Status,
+    Rejected,
+    SetAside,
 }
 
 /// An event listener on the global scope, kept to remove it on stop.
@@ -68,6 +86,7 @@ pub struct Syncer {
     status: RefCell<SyncStatus>,
     status_subs: RefCell<Vec<(u32, Function)>>,
     rejected_subs: RefCell<Vec<(u32, Function)>>,
+    set_aside_subs: RefCell<Vec<(u32, Function)>>,
     next_sub: Cell<u32>,
     /// Resolves the loop's wait: an edit, `online`, or `sync.now()`.
     wake: RefCell<Option<Function>>,
@@ -106,6 +125,7 @@ impl Syncer {
             status: RefCell::new(SyncStatus::initial(true)),
             status_subs: RefCell::new(Vec::new()),
             rejected_subs: RefCell::new(Vec::new()),
+            set_aside_subs: RefCell::new(Vec::new()),
             next_sub: Cell::new(0),
             wake: RefCell::new(None),
             waiters: RefCell::new(Vec::new()),
@@ -227,24 +247,26 @@ impl Syncer {
         })
     }
 
-    pub fn subscribe_status(&self, f: Function) -> u32 {
+    /// Adds a listener to `feed` (a status listener hears the current status at once).
+    pub fn subscribe(&self, feed: Feed, f: Function) -> u32 {
         let id = self.next_sub.get() + 1;
         self.next_sub.set(id);
-        let _ = f.call1(&JsValue::NULL, &status_js(&self.status.borrow()));
-        self.status_subs.borrow_mut().push((id, f));
-        id
-    }
-
-    pub fn subscribe_rejected(&self, f: Function) -> u32 {
-        let id = self.next_sub.get() + 1;
-        self.next_sub.set(id);
-        self.rejected_subs.borrow_mut().push((id, f));
+        let subs = match feed {
+            Feed::Status => {
+                let _ = f.call1(&JsValue::NULL, &status_js(&self.status.borrow()));
+                &self.status_subs
+            }
+            Feed::Rejected => &self.rejected_subs,
+            Feed::SetAside => &self.set_aside_subs,
+        };
+        subs.borrow_mut().push((id, f));
         id
     }
 
     pub fn unsubscribe(&self, id: u32) {
-        self.status_subs.borrow_mut().retain(|(i, _)| *i != id);
-        self.rejected_subs.borrow_mut().retain(|(i, _)| *i != id);
+        for subs in [&self.status_subs, &self.rejected_subs, &self.set_aside_subs] {
+            subs.borrow_mut().retain(|(i, _)| *i != id);
+        }
     }
 
     fn update(&self, f: impl FnOnce(&mut SyncStatus)) {
@@ -292,6 +314,34 @@ impl Syncer {
                 args: raw.args,
                 code: r.error.code.as_str(),
                 message: &r.error.message,
+            };
+            let v = crate::idb::codec::to_js(&event).unwrap_or(JsValue::NULL);
+            for f in &subs {
+                let _ = f.call1(&JsValue::NULL, &v);
+            }
+        }
+    }
+
+    /// Reports pulled changes this client could not use, in the status and one event
+    /// each.
+    fn report_set_aside(&self, platform: Platform, set_aside: &[SetAside]) {
+        if set_aside.is_empty() {
+            return;
+        }
+        self.update(|s| s.set_aside += set_aside.len() as u64);
+        let subs: Vec<Function> = self
+            .set_aside_subs
+            .borrow()
+            .iter()
+            .map(|(_, f)| f.clone())
+            .collect();
+        for c in set_aside {
+            let event = SetAsideEvent {
+                platform: platform.as_str(),
+                entity: &c.entity,
+                id: &c.id,
+                code: ErrorCode::Malformed.as_str(),
+                message: &c.reason,
             };
             let v = crate::idb::codec::to_js(&event).unwrap_or(JsValue::NULL);
             for f in &subs {
@@ -535,6 +585,7 @@ impl Syncer {
                 txn.commit().await?;
                 inner.announce(&out.topics, Origin::Remote);
                 self.emit_rejections(&out.rejections);
+                self.report_set_aside(platform, &out.set_aside);
                 let n = page.changes.len() as u64;
                 self.update(|s| s.pulled += n);
                 if !page.has_more {

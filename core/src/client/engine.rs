@@ -12,10 +12,10 @@ use super::unit::Unit;
 use super::workspace::{Needs, StepError, Workspace};
 use crate::build::Ctx;
 use crate::error::{CoreError, ErrorCode};
+use crate::protocol::pull::{PulledChange, PulledPage, SetAside};
 use crate::protocol::push::SeqGapDetails;
 use crate::protocol::{
-    ErrorDetail, Mutation, MutationResult, MutationStatus, Platform, PullResponse, PushResponse,
-    RawMutation,
+    ErrorDetail, Mutation, MutationResult, MutationStatus, Platform, PushResponse, RawMutation,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -58,6 +58,8 @@ pub struct PullOutcome {
     pub applied: usize,
     pub acknowledged: usize,
     pub rejections: Vec<Rejection>,
+    /// Pulled changes this client could not use (the rest of the page applied).
+    pub set_aside: Vec<SetAside>,
     pub topics: BTreeSet<Topic>,
     pub rebased: bool,
 }
@@ -182,21 +184,30 @@ impl Engine {
         &self,
         txn: &mut T,
         platform: Platform,
-        page: &PullResponse,
+        page: &PulledPage,
         user_id: Option<crate::ids::Id>,
         finish: Option<u64>,
     ) -> Result<PullOutcome, EngineError> {
-        let mut out = PullOutcome {
-            applied: page.changes.len(),
-            ..Default::default()
-        };
+        let mut out = PullOutcome::default();
         let bases: BTreeMap<Unit, Option<Record>> = txn.bases().await?.into_iter().collect();
 
         // 1. The confirmed state: a unit with a base is confirmed there, else visibly.
+        // A change that cannot be used is set aside, not fatal: failing the page would
+        // hold the cursor, and sync, there for good.
         let mut ws = Workspace::new();
         let source = Source::Confirmed(&bases);
-        for change in &page.changes {
-            run_step(txn, &mut ws, &source, |ws| apply_change(change, ws)).await??;
+        for pulled in &page.changes {
+            let change = match pulled {
+                PulledChange::Readable(c) => c,
+                PulledChange::Unreadable(s) => {
+                    out.set_aside.push(s.clone());
+                    continue;
+                }
+            };
+            match run_step(txn, &mut ws, &source, |ws| apply_change(change, ws)).await? {
+                Ok(()) => out.applied += 1,
+                Err(e) => out.set_aside.push(SetAside::of(change, e.to_string())),
+            }
             ws.settle();
         }
         let mut new_bases = bases.clone();

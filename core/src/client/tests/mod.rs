@@ -1,6 +1,7 @@
 //! Engine tests on the memory store.
 
 mod oversized;
+mod pulled_forward;
 
 use std::future::Future;
 use std::pin::pin;
