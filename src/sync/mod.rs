@@ -22,6 +22,7 @@ use status::{StatusError, SyncState, SyncStatus};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use studio_core::client::engine::Rejection;
+use studio_core::json::serialized_len;
 use studio_core::protocol::pull::SetAside;
 use studio_core::protocol::{Platform, PushRequest};
 use studio_core::{ErrorCode, Id};
@@ -31,6 +32,8 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// Mutations per push request.
 const PUSH_BATCH: usize = 100;
+/// A push body refused as too large (413) below this size says nothing about its entry.
+const TOO_LARGE_FLOOR_BYTES: usize = 64 * 1024;
 /// Changes per pull page.
 const PULL_LIMIT: u32 = 500;
 const BACKOFF_MIN_MS: f64 = 500.0;
@@ -545,6 +548,13 @@ impl Syncer {
                 // alone is split or dropped, so the outbox behind it always drains.
                 Err(HttpError::Status { status: 413, .. }) if sent > 1 => {
                     batch_max = (sent / 2).max(1);
+                }
+                Err(e @ HttpError::Status { status: 413, .. })
+                    if serialized_len(&req) < TOO_LARGE_FLOOR_BYTES =>
+                {
+                    // Not about this entry: a server or proxy that refuses even small
+                    // bodies is misconfigured; fail the round (retried) and drop nothing.
+                    return Err(http_failure(e));
                 }
                 Err(HttpError::Status { status: 413, .. }) => {
                     let shift = self.refuse_oversized(&inner, first_seq).await?;
