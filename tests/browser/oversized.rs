@@ -134,3 +134,104 @@ async fn an_entry_the_server_refuses_as_too_large_is_reported_and_the_rest_syncs
         "Later still"
     );
 }
+
+/// Awaits an IndexedDB request.
+async fn request(req: &web_sys::IdbRequest) -> JsValue {
+    let done = js_sys::Promise::new(&mut |resolve, reject| {
+        req.set_onsuccess(Some(&resolve));
+        req.set_onerror(Some(&reject));
+    });
+    wasm_bindgen_futures::JsFuture::from(done)
+        .await
+        .expect("request");
+    req.result().expect("result")
+}
+
+/// Appends `entries` (name, args) to a closed store's outbox with raw IndexedDB, as an
+/// older version's merge left them, and moves the sync meta's `next_seq` past them.
+async fn append_raw_outbox(name: &str, entries: &[(&str, Value)]) {
+    use studio_store::idb::schema::{v1, CURRENT};
+    let factory: web_sys::IdbFactory = js_sys::Reflect::get(&js_sys::global(), &"indexedDB".into())
+        .unwrap()
+        .unchecked_into();
+    let open = factory.open_with_u32(name, CURRENT.number()).expect("open");
+    let db: web_sys::IdbDatabase = request(&open).await.unchecked_into();
+    let stores = js_sys::Array::of2(&v1::OUTBOX.into(), &v1::META.into());
+    let tx = db
+        .transaction_with_str_sequence_and_mode(&stores, web_sys::IdbTransactionMode::Readwrite)
+        .expect("tx");
+    let meta_store = tx.object_store(v1::META).unwrap();
+    let key = JsValue::from_str(studio_store::idb::txn::META_KEY);
+    let mut meta = json(&request(&meta_store.get(&key).unwrap()).await);
+    let first = meta["next_seq"].as_u64().expect("next_seq");
+    for (i, (mutation, args)) in entries.iter().enumerate() {
+        let entry = json!({ "seq": first + i as u64, "name": mutation, "args": args, "at": 1 });
+        request(
+            &tx.object_store(v1::OUTBOX)
+                .unwrap()
+                .put(&js(entry))
+                .unwrap(),
+        )
+        .await;
+    }
+    meta["next_seq"] = json!(first + entries.len() as u64);
+    request(&meta_store.put_with_key(&js(meta), &key).unwrap()).await;
+    db.close();
+}
+
+/// An outbox an older version wedged: one 1.5 MB `graph.apply` (two ~760 KiB calls
+/// merged) with a project queued behind it. Opened with this version, the entry is
+/// split and both halves, and the project, reach the server.
+#[wasm_bindgen_test]
+async fn an_outbox_wedged_by_an_old_merge_drains() {
+    let name = fresh_name("wedged");
+    let a = device(&name, 'a').await;
+    let (_, f) = project_and_file(&a).await;
+    let ids: Vec<String> = (0..4).map(|_| uuid()).collect();
+    let adds: Vec<Value> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| json!({ "op": "node.add", "node": node(id, i as f64) }))
+        .collect();
+    ok(a.canvas().apply_ops(js(f["id"].clone()), js(json!(adds)))).await;
+    sync(&a).await;
+    ok(a.close()).await;
+
+    let mut merged = sets(&ids, "data", "d", 190);
+    let styles = sets(&ids, "style", "s", 190);
+    merged
+        .as_array_mut()
+        .unwrap()
+        .extend(styles.as_array().unwrap().iter().cloned());
+    let later = uuid();
+    append_raw_outbox(
+        &name,
+        &[
+            ("graph.apply", json!({ "file_id": f["id"], "ops": merged })),
+            (
+                "project.create",
+                json!({ "id": later, "name": "Behind the wedge" }),
+            ),
+        ],
+    )
+    .await;
+
+    let a = device(&name, 'a').await;
+    let (rejected, _cb) = rejections(&a);
+    let status = sync(&a).await;
+    assert_eq!(status["state"], "synced", "{status}");
+    assert_eq!(pending(&a).await, 0);
+    assert_eq!(rejected.borrow().len(), 0, "nothing was dropped");
+
+    let b = device(&fresh_name("wedged-b"), 'a').await;
+    sync(&b).await;
+    let g = ok(b.canvas().get_graph(js(f["id"].clone()))).await;
+    for n in g["nodes"].as_array().expect("nodes") {
+        assert_eq!(n["data"]["tag"], "d");
+        assert_eq!(n["style"]["tag"], "s");
+    }
+    assert_eq!(
+        ok(b.projects().get(js(json!(later)))).await["name"],
+        "Behind the wedge"
+    );
+}
