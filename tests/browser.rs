@@ -16,10 +16,14 @@ mod bad_input;
 mod canvas;
 #[path = "browser/errors.rs"]
 mod errors;
+#[path = "browser/forward.rs"]
+mod forward;
 #[path = "browser/lifecycle.rs"]
 mod lifecycle;
 #[path = "browser/offline.rs"]
 mod offline;
+#[path = "browser/oversized.rs"]
+mod oversized;
 #[path = "browser/projects_render.rs"]
 mod projects_render;
 #[path = "browser/sync.rs"]

@@ -13,6 +13,7 @@ pub mod json;
 pub mod limits;
 pub mod model;
 pub mod protocol;
+pub mod strict;
 pub mod validate;
 
 pub use error::{CoreError, ErrorCode, Result};

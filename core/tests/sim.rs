@@ -408,7 +408,7 @@ impl Sim {
                 let out = block_on(c.engine.apply_pull(
                     &mut txn,
                     platform,
-                    &page,
+                    &(&page).into(),
                     Some(self.server.user),
                     finish,
                 ))
@@ -528,7 +528,7 @@ impl Sim {
                 block_on(client.engine.apply_pull(
                     &mut txn,
                     platform,
-                    &page,
+                    &(&page).into(),
                     Some(self.server.user),
                     finish,
                 ))

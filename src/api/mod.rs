@@ -318,6 +318,17 @@ impl StudioStore {
         self.sync().on_rejected(callback)
     }
 
+    /// Calls `callback(change)` for each pulled change this client cannot use and sets
+    /// aside (sync goes on with the rest); returns the unsubscribe function.
+    #[wasm_bindgen(js_name = onSetAside, unchecked_return_type = "() => void")]
+    pub fn on_set_aside(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(change: SetAsideChange) => void")]
+        callback: js_sys::Function,
+    ) -> js_sys::Function {
+        self.sync().on_set_aside(callback)
+    }
+
     /// Closes the database; later calls fail with `closed`.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn close(&self) -> js_sys::Promise {

@@ -3,6 +3,7 @@
 use super::Inner;
 use crate::error::Failure;
 use crate::sync::status::SyncStatus;
+use crate::sync::Feed;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -17,17 +18,21 @@ impl Sync {
     }
 
     pub(crate) fn on_status(&self, callback: js_sys::Function) -> js_sys::Function {
-        self.subscribe(callback, true)
+        self.subscribe(callback, Feed::Status)
     }
 
     pub(crate) fn on_rejected(&self, callback: js_sys::Function) -> js_sys::Function {
-        self.subscribe(callback, false)
+        self.subscribe(callback, Feed::Rejected)
     }
 
-    fn subscribe(&self, callback: js_sys::Function, status: bool) -> js_sys::Function {
+    pub(crate) fn on_set_aside(&self, callback: js_sys::Function) -> js_sys::Function {
+        self.subscribe(callback, Feed::SetAside)
+    }
+
+    fn subscribe(&self, callback: js_sys::Function, feed: Feed) -> js_sys::Function {
         let syncer = self.inner.syncer.borrow().clone();
         let Some(syncer) = syncer else {
-            if status {
+            if feed == Feed::Status {
                 let _ = callback.call1(
                     &JsValue::NULL,
                     &crate::idb::codec::to_js(&SyncStatus::initial(false)).unwrap_or(JsValue::NULL),
@@ -35,11 +40,7 @@ impl Sync {
             }
             return Closure::once_into_js(|| {}).unchecked_into();
         };
-        let id = if status {
-            syncer.subscribe_status(callback)
-        } else {
-            syncer.subscribe_rejected(callback)
-        };
+        let id = syncer.subscribe(feed, callback);
         let weak = Rc::downgrade(&syncer);
         Closure::once_into_js(move || {
             if let Some(s) = weak.upgrade() {

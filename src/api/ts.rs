@@ -34,7 +34,13 @@ export interface SyncStatus {
   lastSyncedAt: Millis | null;
   /** Rounds completed so far. */
   round: number;
+  /** Pulled changes set aside since the store opened (see `onSetAside`). */
+  setAside: number;
 }
+
+/** A pulled change this client could not use (an entity kind or a value it does not
+ * know, or a damaged change): set aside, while the rest of its page applied. */
+export interface SetAsideChange { platform: string; entity: string; id: string; code: "malformed"; message: string }
 
 /** A mutation the server rejected: its effect is gone from the visible state. */
 export interface Rejection { seq: number; name: string; args: JsonValue; code: string; message: string }

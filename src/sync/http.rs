@@ -3,8 +3,9 @@
 use crate::util::{race, sleep};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
+use studio_core::protocol::pull::PulledPage;
 use studio_core::protocol::push::SeqGapDetails;
-use studio_core::protocol::{ErrorBody, Platform, PullResponse, PushRequest, PushResponse};
+use studio_core::protocol::{ErrorBody, Platform, PushRequest, PushResponse};
 use studio_core::{ErrorCode, Id};
 
 /// A failed exchange, classified for the sync loop.
@@ -73,7 +74,7 @@ impl Server {
         client_id: Id,
         cursor: u64,
         limit: u32,
-    ) -> Result<PullResponse, HttpError> {
+    ) -> Result<PulledPage, HttpError> {
         let url = format!(
             "{}/api/{}/pull?client_id={client_id}&cursor={cursor}&limit={limit}",
             self.base,

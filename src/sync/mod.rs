@@ -22,6 +22,8 @@ use status::{StatusError, SyncState, SyncStatus};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use studio_core::client::engine::Rejection;
+use studio_core::json::serialized_len;
+use studio_core::protocol::pull::SetAside;
 use studio_core::protocol::{Platform, PushRequest};
 use studio_core::{ErrorCode, Id};
 use tabs::TabMessage;
@@ -30,6 +32,8 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// Mutations per push request.
 const PUSH_BATCH: usize = 100;
+/// A push body refused as too large (413) below this size says nothing about its entry.
+const TOO_LARGE_FLOOR_BYTES: usize = 64 * 1024;
 /// Changes per pull page.
 const PULL_LIMIT: u32 = 500;
 const BACKOFF_MIN_MS: f64 = 500.0;
@@ -42,6 +46,23 @@ struct RejectionEvent<'a> {
     args: serde_json::Value,
     code: &'a str,
     message: &'a str,
+}
+
+#[derive(Serialize)]
+struct SetAsideEvent<'a> {
+    platform: &'a str,
+    entity: &'a str,
+    id: &'a str,
+    code: &'a str,
+    message: &'a str,
+}
+
+/// What a listener subscribes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    Status,
+    Rejected,
+    SetAside,
 }
 
 /// An event listener on the global scope, kept to remove it on stop.
@@ -68,6 +89,7 @@ pub struct Syncer {
     status: RefCell<SyncStatus>,
     status_subs: RefCell<Vec<(u32, Function)>>,
     rejected_subs: RefCell<Vec<(u32, Function)>>,
+    set_aside_subs: RefCell<Vec<(u32, Function)>>,
     next_sub: Cell<u32>,
     /// Resolves the loop's wait: an edit, `online`, or `sync.now()`.
     wake: RefCell<Option<Function>>,
@@ -111,6 +133,7 @@ impl Syncer {
             }),
             status_subs: RefCell::new(Vec::new()),
             rejected_subs: RefCell::new(Vec::new()),
+            set_aside_subs: RefCell::new(Vec::new()),
             next_sub: Cell::new(0),
             wake: RefCell::new(None),
             waiters: RefCell::new(Vec::new()),
@@ -232,24 +255,26 @@ impl Syncer {
         })
     }
 
-    pub fn subscribe_status(&self, f: Function) -> u32 {
+    /// Adds a listener to `feed` (a status listener hears the current status at once).
+    pub fn subscribe(&self, feed: Feed, f: Function) -> u32 {
         let id = self.next_sub.get() + 1;
         self.next_sub.set(id);
-        let _ = f.call1(&JsValue::NULL, &status_js(&self.status.borrow()));
-        self.status_subs.borrow_mut().push((id, f));
-        id
-    }
-
-    pub fn subscribe_rejected(&self, f: Function) -> u32 {
-        let id = self.next_sub.get() + 1;
-        self.next_sub.set(id);
-        self.rejected_subs.borrow_mut().push((id, f));
+        let subs = match feed {
+            Feed::Status => {
+                let _ = f.call1(&JsValue::NULL, &status_js(&self.status.borrow()));
+                &self.status_subs
+            }
+            Feed::Rejected => &self.rejected_subs,
+            Feed::SetAside => &self.set_aside_subs,
+        };
+        subs.borrow_mut().push((id, f));
         id
     }
 
     pub fn unsubscribe(&self, id: u32) {
-        self.status_subs.borrow_mut().retain(|(i, _)| *i != id);
-        self.rejected_subs.borrow_mut().retain(|(i, _)| *i != id);
+        for subs in [&self.status_subs, &self.rejected_subs, &self.set_aside_subs] {
+            subs.borrow_mut().retain(|(i, _)| *i != id);
+        }
     }
 
     fn update(&self, f: impl FnOnce(&mut SyncStatus)) {
@@ -297,6 +322,34 @@ impl Syncer {
                 args: raw.args,
                 code: r.error.code.as_str(),
                 message: &r.error.message,
+            };
+            let v = crate::idb::codec::to_js(&event).unwrap_or(JsValue::NULL);
+            for f in &subs {
+                let _ = f.call1(&JsValue::NULL, &v);
+            }
+        }
+    }
+
+    /// Reports pulled changes this client could not use, in the status and one event
+    /// each.
+    fn report_set_aside(&self, platform: Platform, set_aside: &[SetAside]) {
+        if set_aside.is_empty() {
+            return;
+        }
+        self.update(|s| s.set_aside += set_aside.len() as u64);
+        let subs: Vec<Function> = self
+            .set_aside_subs
+            .borrow()
+            .iter()
+            .map(|(_, f)| f.clone())
+            .collect();
+        for c in set_aside {
+            let event = SetAsideEvent {
+                platform: platform.as_str(),
+                entity: &c.entity,
+                id: &c.id,
+                code: ErrorCode::Malformed.as_str(),
+                message: &c.reason,
             };
             let v = crate::idb::codec::to_js(&event).unwrap_or(JsValue::NULL);
             for f in &subs {
@@ -434,6 +487,18 @@ impl Syncer {
         }
     }
 
+    /// One entry alone is too large for the server: it is split, or dropped and
+    /// reported, so the outbox behind it drains. Returns how far later seqs moved.
+    async fn refuse_oversized(&self, inner: &Inner, seq: u64) -> Result<i64, Failure> {
+        let db = inner.db()?;
+        let mut txn = IdbTxn::begin(&db)?;
+        let out = inner.engine.refuse_oversized(&mut txn, seq).await?;
+        txn.commit().await?;
+        inner.announce(&out.topics, Origin::Remote);
+        self.emit_rejections(out.rejection.as_slice());
+        Ok(out.shift)
+    }
+
     /// Push everything pending, then pull every platform to its end.
     async fn round(&self) -> Result<(), Failure> {
         let inner = self.inner.upgrade().ok_or_else(Failure::closed)?;
@@ -447,18 +512,22 @@ impl Syncer {
         });
         // Push what was pending when the round began; edits made meanwhile wait for the
         // next round, so a long drag cannot hold off pulling other users' changes.
-        let before_seq = read::sync_meta(&inner.db()?).await?.next_seq;
+        let mut before_seq = read::sync_meta(&inner.db()?).await?.next_seq;
+        // Shrinks when the server refuses a batch as too large.
+        let mut batch_max = PUSH_BATCH;
         loop {
             let db = inner.db()?;
             let mut txn = IdbTxn::begin(&db)?;
             let batch = inner
                 .engine
-                .next_push(&mut txn, PUSH_BATCH, before_seq)
+                .next_push(&mut txn, batch_max, before_seq)
                 .await?;
             txn.commit().await?;
             let Some((platform, mutations)) = batch else {
                 break;
             };
+            let sent = mutations.len();
+            let first_seq = mutations.first().map_or(0, |m| m.seq);
             let req = PushRequest {
                 client_id: self.client_id,
                 mutations,
@@ -479,6 +548,22 @@ impl Syncer {
                     let mut txn = IdbTxn::begin(&db)?;
                     inner.engine.record_seq_gap(&mut txn, &gap).await?;
                     txn.commit().await?;
+                }
+                // Too large for the server: fewer at a time, and an entry too large
+                // alone is split or dropped, so the outbox behind it always drains.
+                Err(HttpError::Status { status: 413, .. }) if sent > 1 => {
+                    batch_max = (sent / 2).max(1);
+                }
+                Err(e @ HttpError::Status { status: 413, .. })
+                    if serialized_len(&req) < TOO_LARGE_FLOOR_BYTES =>
+                {
+                    // Not about this entry: a server or proxy that refuses even small
+                    // bodies is misconfigured; fail the round (retried) and drop nothing.
+                    return Err(http_failure(e));
+                }
+                Err(HttpError::Status { status: 413, .. }) => {
+                    let shift = self.refuse_oversized(&inner, first_seq).await?;
+                    before_seq = before_seq.saturating_add_signed(shift);
                 }
                 Err(e) => return Err(http_failure(e)),
             }
@@ -515,6 +600,7 @@ impl Syncer {
                 txn.commit().await?;
                 inner.announce(&out.topics, Origin::Remote);
                 self.emit_rejections(&out.rejections);
+                self.report_set_aside(platform, &out.set_aside);
                 let n = page.changes.len() as u64;
                 self.update(|s| s.pulled += n);
                 if !page.has_more {

@@ -31,6 +31,10 @@ pub struct SyncStatus {
     pub last_synced_at: Option<i64>,
     /// Completed rounds (a `sync.now()` in another tab waits for the next one).
     pub round: u64,
+    /// Pulled changes set aside since the store opened: this client could not use them
+    /// (each one also reaches `onSetAside`); the rest of their pages applied.
+    #[serde(default)]
+    pub set_aside: u64,
 }
 
 impl SyncStatus {
@@ -47,6 +51,7 @@ impl SyncStatus {
             pulled: 0,
             last_synced_at: None,
             round: 0,
+            set_aside: 0,
         }
     }
 }

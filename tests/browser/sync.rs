@@ -13,13 +13,13 @@ use wasm_bindgen_test::wasm_bindgen_test;
 
 // `option_env!` rather than `env!`: the other suites build and run without a server.
 #[allow(clippy::option_env_unwrap)]
-pub fn server() -> &'static str {
+pub(crate) fn server() -> &'static str {
     option_env!("STUDIO_TEST_SERVER")
         .expect("STUDIO_TEST_SERVER is unset: run the browser suites through scripts/test.sh")
 }
 
 #[allow(clippy::option_env_unwrap)]
-pub fn token(user: char) -> &'static str {
+pub(crate) fn token(user: char) -> &'static str {
     let t = if user == 'a' {
         option_env!("STUDIO_TEST_TOKEN_A")
     } else {
@@ -29,17 +29,17 @@ pub fn token(user: char) -> &'static str {
 }
 
 /// A device of `user`: its own database, syncing only when told (`sync.now()`).
-pub async fn device(name: &str, user: char) -> StudioStore {
+pub(crate) async fn device(name: &str, user: char) -> StudioStore {
     open_with(json!({ "name": name, "serverUrl": server(), "token": token(user), "autoSync": false, "requestTimeoutMs": 1500 }))
         .await
         .expect("open a syncing store")
 }
 
-pub async fn sync(store: &StudioStore) -> Value {
+pub(crate) async fn sync(store: &StudioStore) -> Value {
     ok(store.sync().now()).await
 }
 
-pub async fn pending(store: &StudioStore) -> u64 {
+pub(crate) async fn pending(store: &StudioStore) -> u64 {
     ok(store.sync().pending()).await.as_u64().unwrap()
 }
 

@@ -3,7 +3,7 @@
 //! drops it on error so nothing of it lands.
 
 use super::apply::apply;
-use super::outbox::{merge, next_batch, OutboxEntry};
+use super::outbox::{merge, next_batch, split_oversized, OutboxEntry};
 use super::pulled::apply_change;
 use super::record::Record;
 use super::store::{StoreError, Txn};
@@ -12,10 +12,10 @@ use super::unit::Unit;
 use super::workspace::{Needs, StepError, Workspace};
 use crate::build::Ctx;
 use crate::error::{CoreError, ErrorCode};
+use crate::protocol::pull::{PulledChange, PulledPage, SetAside};
 use crate::protocol::push::SeqGapDetails;
 use crate::protocol::{
-    ErrorDetail, Mutation, MutationResult, MutationStatus, Platform, PullResponse, PushResponse,
-    RawMutation,
+    ErrorDetail, Mutation, MutationResult, MutationStatus, Platform, PushResponse, RawMutation,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -58,8 +58,20 @@ pub struct PullOutcome {
     pub applied: usize,
     pub acknowledged: usize,
     pub rejections: Vec<Rejection>,
+    /// Pulled changes this client could not use (the rest of the page applied).
+    pub set_aside: Vec<SetAside>,
     pub topics: BTreeSet<Topic>,
     pub rebased: bool,
+}
+
+/// What became of an entry refused as too large.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Oversized {
+    /// How far every later entry's seq moved (+1 split in two, -1 dropped, 0 not found).
+    pub shift: i64,
+    /// Set when it was dropped: the app hears which edit and why.
+    pub rejection: Option<Rejection>,
+    pub topics: BTreeSet<Topic>,
 }
 
 /// Rounds of loading one step may take before we call it a bug (a store that does not
@@ -168,21 +180,30 @@ impl Engine {
         &self,
         txn: &mut T,
         platform: Platform,
-        page: &PullResponse,
+        page: &PulledPage,
         user_id: Option<crate::ids::Id>,
         finish: Option<u64>,
     ) -> Result<PullOutcome, EngineError> {
-        let mut out = PullOutcome {
-            applied: page.changes.len(),
-            ..Default::default()
-        };
+        let mut out = PullOutcome::default();
         let bases: BTreeMap<Unit, Option<Record>> = txn.bases().await?.into_iter().collect();
 
         // 1. The confirmed state: a unit with a base is confirmed there, else visibly.
+        // A change that cannot be used is set aside, not fatal: failing the page would
+        // hold the cursor, and sync, there for good.
         let mut ws = Workspace::new();
         let source = Source::Confirmed(&bases);
-        for change in &page.changes {
-            run_step(txn, &mut ws, &source, |ws| apply_change(change, ws)).await??;
+        for pulled in &page.changes {
+            let change = match pulled {
+                PulledChange::Readable(c) => c,
+                PulledChange::Unreadable(s) => {
+                    out.set_aside.push(s.clone());
+                    continue;
+                }
+            };
+            match run_step(txn, &mut ws, &source, |ws| apply_change(change, ws)).await? {
+                Ok(()) => out.applied += 1,
+                Err(e) => out.set_aside.push(SetAside::of(change, e.to_string())),
+            }
             ws.settle();
         }
         let mut new_bases = bases.clone();
@@ -229,34 +250,101 @@ impl Engine {
         }
 
         // 3. Rebase: dirty units back to confirmed, then what is pending replayed.
-        if !new_bases.is_empty() {
-            out.rebased = true;
-            for (u, v) in &new_bases {
-                txn.write(u, v.as_ref())?;
-                topics(u, None, v.as_ref(), &mut out.topics);
-            }
-            txn.clear_bases()?;
-            let mut ws = Workspace::new();
-            let mut captured = BTreeSet::new();
-            for e in &pending {
-                let ctx = Ctx {
-                    user_id: e.user_id,
-                    now: e.at,
-                };
-                match run_step(txn, &mut ws, &Source::Visible, |ws| {
-                    apply(&e.mutation, ws, ctx)
-                })
-                .await?
-                {
-                    Ok(()) => {
-                        self.flush_step(txn, &mut ws, &mut captured, &mut out.topics)
-                            .await?
-                    }
-                    // No longer applies here: it stays pending, without effect, until
-                    // the server answers for it.
-                    Err(_) => ws.discard_writes(),
+        out.rebased = self
+            .rebase(txn, &new_bases, &pending, &mut out.topics)
+            .await?;
+        Ok(out)
+    }
+
+    /// Puts every unit with a base back to that confirmed value and replays `pending`
+    /// on top (what the visible state is by definition). False when nothing had a base.
+    async fn rebase<T: Txn>(
+        &self,
+        txn: &mut T,
+        bases: &BTreeMap<Unit, Option<Record>>,
+        pending: &[OutboxEntry],
+        topic_out: &mut BTreeSet<Topic>,
+    ) -> Result<bool, StoreError> {
+        if bases.is_empty() {
+            return Ok(false);
+        }
+        for (u, v) in bases {
+            txn.write(u, v.as_ref())?;
+            topics(u, None, v.as_ref(), topic_out);
+        }
+        txn.clear_bases()?;
+        let mut ws = Workspace::new();
+        let mut captured = BTreeSet::new();
+        for e in pending {
+            let ctx = Ctx {
+                user_id: e.user_id,
+                now: e.at,
+            };
+            match run_step(txn, &mut ws, &Source::Visible, |ws| {
+                apply(&e.mutation, ws, ctx)
+            })
+            .await?
+            {
+                Ok(()) => {
+                    self.flush_step(txn, &mut ws, &mut captured, topic_out)
+                        .await?
                 }
+                // No longer applies here: it stays pending, without effect, until the
+                // server answers for it.
+                Err(_) => ws.discard_writes(),
             }
+        }
+        Ok(true)
+    }
+
+    /// The server refused the push of entry `seq` alone as too large (413): it can never
+    /// go as it is, and seqs must stay contiguous for the server, so the entry is
+    /// replaced in place — by its halves when it splits (both still reach the server),
+    /// else by nothing, reported as a rejection and its effect rebased away — and every
+    /// later entry is renumbered to follow. None of them has reached the server: it
+    /// processes in seq order and never got past `seq`.
+    pub async fn refuse_oversized<T: Txn>(
+        &self,
+        txn: &mut T,
+        seq: u64,
+    ) -> Result<Oversized, EngineError> {
+        let mut out = Oversized::default();
+        let mut meta = txn.meta().await?;
+        let from_seq = txn.outbox_after(seq.saturating_sub(1), usize::MAX).await?;
+        let Some(refused) = from_seq.first().filter(|e| e.seq == seq).cloned() else {
+            return Ok(out);
+        };
+        let halves = split_oversized(&refused.mutation);
+        let replaced = halves.iter().map(|m| OutboxEntry {
+            mutation: m.clone(),
+            ..refused.clone()
+        });
+        let renumbered: Vec<OutboxEntry> = replaced
+            .chain(from_seq[1..].iter().cloned())
+            .zip(seq..)
+            .map(|(e, seq)| OutboxEntry { seq, ..e })
+            .collect();
+        let old_seqs: Vec<u64> = from_seq.iter().map(|e| e.seq).collect();
+        txn.outbox_delete(&old_seqs)?;
+        for e in &renumbered {
+            txn.outbox_put(e)?;
+        }
+        out.shift = renumbered.len() as i64 - from_seq.len() as i64;
+        meta.next_seq = meta.next_seq.saturating_add_signed(out.shift);
+        meta.sent_through = meta.sent_through.min(seq.saturating_sub(1));
+        txn.put_meta(&meta)?;
+        if halves.is_empty() {
+            out.rejection = Some(Rejection {
+                seq,
+                error: ErrorDetail::new(
+                    ErrorCode::PayloadTooLarge,
+                    "the server refused this edit as too large to send; it was dropped",
+                ),
+                mutation: refused.mutation,
+            });
+            let bases: BTreeMap<Unit, Option<Record>> = txn.bases().await?.into_iter().collect();
+            let pending = txn.outbox().await?;
+            self.rebase(txn, &bases, &pending, &mut out.topics).await?;
         }
         Ok(out)
     }

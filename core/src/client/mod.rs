@@ -18,6 +18,9 @@ pub mod topic;
 pub mod unit;
 pub mod workspace;
 
+#[cfg(test)]
+mod tests;
+
 pub use engine::Engine;
 pub use outbox::OutboxEntry;
 pub use record::{Bucket, GraphRecord, Record};

@@ -38,8 +38,11 @@ impl OutboxEntry {
 
 /// The mutation that does what `earlier` then `later` do, when they can be one.
 /// The caller only asks for the outbox's tail, and only when nothing has sent it yet.
+/// A merge is itself a mutation the server must take: one that would break a limit a
+/// single mutation has (ops per apply, their encoded size) is no merge, else two edits
+/// valid alone would be pushed as one the server refuses.
 pub fn merge(earlier: &Mutation, later: &Mutation) -> Option<Mutation> {
-    match (earlier, later) {
+    let merged = match (earlier, later) {
         (Mutation::GraphApply(a), Mutation::GraphApply(b)) if a.file_id == b.file_id => {
             coalesce(&a.ops, &b.ops).map(|ops| {
                 Mutation::GraphApply(GraphApply {
@@ -49,6 +52,27 @@ pub fn merge(earlier: &Mutation, later: &Mutation) -> Option<Mutation> {
             })
         }
         _ => None,
+    }?;
+    merged.validate().is_ok().then_some(merged)
+}
+
+/// What an entry the server refused as too large becomes: two halves of its ops, kept
+/// in order (applying both is applying it), or nothing when it cannot be split.
+pub fn split_oversized(m: &Mutation) -> Vec<Mutation> {
+    match m {
+        Mutation::GraphApply(a) if a.ops.len() > 1 => {
+            let (first, second) = a.ops.split_at(a.ops.len() / 2);
+            [first, second]
+                .into_iter()
+                .map(|ops| {
+                    Mutation::GraphApply(GraphApply {
+                        file_id: a.file_id,
+                        ops: ops.to_vec(),
+                    })
+                })
+                .collect()
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -78,7 +102,8 @@ pub fn next_batch(pending: &[OutboxEntry], max: usize) -> Option<(Platform, Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::ops::{GraphOp, NodeInput};
+    use crate::graph::ops::{GraphOp, NodeInput, NodePatch};
+    use crate::json::JsonObject;
     use crate::model::Position;
     use crate::protocol::mutation::ById;
     use uuid::Uuid;
@@ -119,6 +144,68 @@ mod tests {
         let (_, batch) = next_batch(&pending, 100).unwrap();
         assert_eq!(batch.len(), 5);
         assert!(next_batch(&[], 100).is_none());
+    }
+
+    /// `graph.apply` of one `node.set` per node, each setting `prop` (data or style) to
+    /// a document of `kib_each` KiB.
+    fn sets(nodes: u128, prop: &str, kib_each: usize) -> Mutation {
+        let doc: JsonObject = [(
+            "t".to_owned(),
+            serde_json::json!("x".repeat(kib_each * 1024)),
+        )]
+        .into_iter()
+        .collect();
+        let ops = (1..=nodes)
+            .map(|n| GraphOp::NodeSet {
+                id: Uuid::from_u128(n),
+                props: NodePatch {
+                    data: (prop == "data").then(|| doc.clone()),
+                    style: (prop == "style").then(|| Some(doc.clone())),
+                    ..Default::default()
+                },
+            })
+            .collect();
+        Mutation::GraphApply(GraphApply {
+            file_id: Uuid::from_u128(1),
+            ops,
+        })
+    }
+
+    #[test]
+    fn a_merge_never_breaks_the_limit_of_one_mutation() {
+        // Two calls of ~450 KiB and two of ~760 KiB, setting different properties of
+        // the same nodes: each is valid alone, merged they are not.
+        for (nodes, kib_each) in [(3, 150), (4, 190)] {
+            let a = sets(nodes, "data", kib_each);
+            let b = sets(nodes, "style", kib_each);
+            assert!(a.validate().is_ok() && b.validate().is_ok());
+            assert_eq!(merge(&a, &b), None, "{nodes} x {kib_each} KiB");
+        }
+        // Small ones still merge, into a mutation that is itself valid.
+        let merged = merge(&sets(3, "data", 1), &sets(3, "style", 1)).unwrap();
+        assert!(merged.validate().is_ok());
+        let Mutation::GraphApply(g) = &merged else {
+            panic!("not a graph.apply")
+        };
+        assert_eq!(g.ops.len(), 3);
+    }
+
+    #[test]
+    fn a_refused_entry_splits_in_order_until_one_op_is_left() {
+        let m = sets(3, "data", 1);
+        let halves = split_oversized(&m);
+        let ops = |m: &Mutation| match m {
+            Mutation::GraphApply(g) => g.ops.clone(),
+            _ => Vec::new(),
+        };
+        assert_eq!(halves.len(), 2);
+        let rejoined: Vec<GraphOp> = halves.iter().flat_map(ops).collect();
+        assert_eq!(rejoined, ops(&m));
+        assert!(split_oversized(&sets(1, "data", 1)).is_empty());
+        assert!(split_oversized(&Mutation::ProjectDelete(ById {
+            id: Uuid::from_u128(9)
+        }))
+        .is_empty());
     }
 
     #[test]

@@ -8,8 +8,9 @@ use crate::error::CoreError;
 use crate::protocol::change::{Change, EntityValue};
 use crate::protocol::EntityKind;
 
-/// Applies one change. A change of the wrong shape is an error (the page is refused,
-/// nothing of it stored); a change about something not here is simply stored.
+/// Applies one change. A change of the wrong shape is an error: nothing of it is
+/// stored, and the caller sets it aside; a change about something not here is simply
+/// stored.
 pub fn apply_change(c: &Change, ws: &mut Workspace) -> Step {
     let value = c
         .typed_value()

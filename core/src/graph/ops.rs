@@ -7,6 +7,7 @@ use crate::json::serialized_len;
 use crate::json::{check_object, JsonObject};
 use crate::limits::{LABEL_MAX, OPS_MAX_BYTES, OPS_PER_APPLY_MAX};
 use crate::model::{Edge, Node, Position, Viewport};
+use crate::strict::{strict, strict_option};
 use crate::validate::required_text;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -23,11 +24,17 @@ pub enum GraphOp {
     #[serde(rename = "node.remove")]
     NodeRemove { id: Id },
     #[serde(rename = "edge.add")]
-    EdgeAdd { edge: Edge },
+    EdgeAdd {
+        #[serde(deserialize_with = "strict")]
+        edge: Edge,
+    },
     #[serde(rename = "edge.remove")]
     EdgeRemove { id: Id },
     #[serde(rename = "viewport.set")]
-    ViewportSet { viewport: Viewport },
+    ViewportSet {
+        #[serde(deserialize_with = "strict")]
+        viewport: Viewport,
+    },
 }
 
 /// A node as given to `node.add`: `z` may be left out to put it on top.
@@ -39,6 +46,7 @@ pub struct NodeInput {
     pub id: Id,
     #[serde(rename = "type")]
     pub kind: String,
+    #[serde(deserialize_with = "strict")]
     pub position: Position,
     #[serde(default)]
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]
@@ -106,7 +114,11 @@ impl NodeInput {
 pub struct NodePatch {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "strict_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub position: Option<Position>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", tsify(type = "JsonObject"))]

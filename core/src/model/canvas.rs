@@ -44,10 +44,11 @@ impl CanvasFile {
     }
 }
 
+// Positions, viewports, nodes and edges ignore fields they do not know: the server's
+// values must decode in older clients. Where they are input, `crate::strict` reads them.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Position {
     pub x: f64,
     pub y: f64,
@@ -63,7 +64,6 @@ impl Position {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Viewport {
     pub x: f64,
     pub y: f64,
@@ -99,7 +99,6 @@ impl Viewport {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Node {
     pub id: Id,
     #[serde(rename = "type")]
@@ -158,7 +157,6 @@ impl Node {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Edge {
     pub id: Id,
     pub source: Id,

@@ -5,6 +5,7 @@
 
 pub mod v1;
 pub mod v2;
+pub mod v3;
 
 use indexed_db_futures::database::VersionChangeEvent;
 use indexed_db_futures::transaction::Transaction;
@@ -16,9 +17,11 @@ pub enum Version {
     V1 = 1,
     /// Graph bucket items as arrays (cloned twice as fast); renders by project.
     V2 = 2,
+    /// Graph buckets kept in `bases` as arrays too (v2 databases had them as objects).
+    V3 = 3,
 }
 
-pub const CURRENT: Version = Version::V2;
+pub const CURRENT: Version = Version::V3;
 
 impl Version {
     pub fn number(self) -> u32 {
@@ -29,6 +32,7 @@ impl Version {
         match n {
             1 => Some(Version::V1),
             2 => Some(Version::V2),
+            3 => Some(Version::V3),
             _ => None,
         }
     }
@@ -61,6 +65,7 @@ pub async fn upgrade(
         match Version::from_number(n) {
             Some(Version::V1) => v1::create(tx)?,
             Some(Version::V2) => v2::upgrade(tx).await?,
+            Some(Version::V3) => v3::upgrade(tx).await?,
             None => {}
         }
     }
