@@ -20,3 +20,5 @@ mod lifecycle;
 mod projects_render;
 #[path = "browser/sync.rs"]
 mod sync;
+#[path = "browser/user_binding.rs"]
+mod user_binding;

@@ -39,6 +39,12 @@ export interface SyncStatus {
 /** A mutation the server rejected: its effect is gone from the visible state. */
 export interface Rejection { seq: number; name: string; args: JsonValue; code: string; message: string }
 
+/** Passed to an `onDamaged` callback: a stored record that does not decode, and what
+ * became of it — `refetch` (the server's copy comes with the next sync), `set_aside`
+ * (kept aside; a pending edit's place in the outbox is held by a placeholder),
+ * `rebuilt` (the sync meta, rebuilt from the outbox). */
+export interface DamageEvent { store: string; key: string; message: string; action: "refetch" | "set_aside" | "rebuilt" }
+
 /** Errors thrown by the store: a JS Error with a stable `code`. */
 export interface StudioStoreError extends Error {
   code: ErrorCode;

@@ -13,7 +13,7 @@ use indexed_db_futures::transaction::{Transaction, TransactionMode};
 use indexed_db_futures::KeyRange;
 use js_sys::Array;
 use studio_core::client::outbox::OutboxEntry;
-use studio_core::client::store::{SyncMeta, Txn};
+use studio_core::client::store::{Damage, SyncMeta, Txn};
 use studio_core::client::workspace::Query;
 use studio_core::client::{Record, Unit};
 use wasm_bindgen::JsValue;
@@ -228,12 +228,20 @@ impl Txn for IdbTxn<'_> {
         let mut out = Vec::with_capacity(keys.len());
         for (k, v) in keys.into_iter().zip(values) {
             let key = k.as_string().unwrap_or_default();
-            let unit = Unit::parse(&key)
-                .ok_or_else(|| crate::error::damaged(format!("bad base key {key:?}")))?;
+            let damaged_base = |why: String| {
+                StoreError::damaged(
+                    Damage {
+                        store: v1::BASES.to_owned(),
+                        key: key.clone(),
+                    },
+                    format!("the record {key} in {} is damaged: {why}", v1::BASES),
+                )
+            };
+            let unit = Unit::parse(&key).ok_or_else(|| damaged_base("not a unit key".into()))?;
             let record = if v.is_null() || v.is_undefined() {
                 None
             } else {
-                Some(decode(locate(&unit).0, v)?)
+                Some(decode(locate(&unit).0, v).map_err(|e| damaged_base(e.message))?)
             };
             out.push((unit, record));
         }

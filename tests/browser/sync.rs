@@ -13,13 +13,13 @@ use wasm_bindgen_test::wasm_bindgen_test;
 
 // `option_env!` rather than `env!`: the other suites build and run without a server.
 #[allow(clippy::option_env_unwrap)]
-fn server() -> &'static str {
+pub(super) fn server() -> &'static str {
     option_env!("STUDIO_TEST_SERVER")
         .expect("STUDIO_TEST_SERVER is unset: run the browser suites through scripts/test.sh")
 }
 
 #[allow(clippy::option_env_unwrap)]
-fn token(user: char) -> &'static str {
+pub(super) fn token(user: char) -> &'static str {
     let t = if user == 'a' {
         option_env!("STUDIO_TEST_TOKEN_A")
     } else {
@@ -29,24 +29,24 @@ fn token(user: char) -> &'static str {
 }
 
 /// A device of `user`: its own database, syncing only when told (`sync.now()`).
-async fn device(name: &str, user: char) -> StudioStore {
+pub(super) async fn device(name: &str, user: char) -> StudioStore {
     open_with(json!({ "name": name, "serverUrl": server(), "token": token(user), "autoSync": false, "requestTimeoutMs": 1500 }))
         .await
         .expect("open a syncing store")
 }
 
-async fn sync(store: &StudioStore) -> Value {
+pub(super) async fn sync(store: &StudioStore) -> Value {
     ok(store.sync().now()).await
 }
 
-async fn pending(store: &StudioStore) -> u64 {
+pub(super) async fn pending(store: &StudioStore) -> u64 {
     ok(store.sync().pending()).await.as_u64().unwrap()
 }
 
 /// Faults for the next requests whose URL contains `matching`: "drop-response" (the
 /// server gets the request, the client never hears back), "slow-response" (the answer
 /// arrives 400 ms late), "500", "offline", "hang".
-fn inject(matching: &str, faults: &[&str]) {
+pub(super) fn inject(matching: &str, faults: &[&str]) {
     let setup = js_sys::Function::new_with_args(
         "matching, faults",
         r#"
