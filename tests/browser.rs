@@ -14,6 +14,8 @@ mod apps;
 mod bad_input;
 #[path = "browser/canvas.rs"]
 mod canvas;
+#[path = "browser/damage.rs"]
+mod damage;
 #[path = "browser/lifecycle.rs"]
 mod lifecycle;
 #[path = "browser/projects_render.rs"]

@@ -391,8 +391,8 @@ impl StudioStore {
     }
 }
 
-/// Damaged records one call sets aside before it gives up (each is a different one).
-const MAX_REPAIRS: usize = 8;
+/// Damaged records one edit sets aside before it gives up: each repair removes one.
+const MAX_REPAIRS: usize = 256;
 
 /// How long `open` waits for the server to say who the token is before it lets the
 /// store be used locally (the sync loop then checks before its first push).

@@ -34,8 +34,9 @@ const PUSH_BATCH: usize = 100;
 /// Changes per pull page.
 const PULL_LIMIT: u32 = 500;
 const BACKOFF_MIN_MS: f64 = 500.0;
-/// Damaged records one round sets aside before it gives up (each is a different one).
-const MAX_REPAIRS: usize = 8;
+/// Damaged records one round sets aside before it gives up: each repair removes one,
+/// so this only bounds a store with very many (a graph's buckets, say).
+const MAX_REPAIRS: usize = 256;
 const BACKOFF_MAX_MS: f64 = 30_000.0;
 
 #[derive(Serialize)]

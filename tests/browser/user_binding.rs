@@ -13,7 +13,7 @@ fn options(name: &str, user: char) -> Value {
 }
 
 /// Whether a fresh store of `user` sees the project after a full sync.
-async fn account_has(user: char, project_id: &Value) -> bool {
+pub(super) async fn account_has(user: char, project_id: &Value) -> bool {
     let probe = device(&fresh_name("probe"), user).await;
     sync(&probe).await;
     let found = ok(probe.projects().get(js(project_id.clone()))).await;
