@@ -20,6 +20,8 @@ mod damage;
 mod lifecycle;
 #[path = "browser/projects_render.rs"]
 mod projects_render;
+#[path = "browser/quota.rs"]
+mod quota;
 #[path = "browser/sync.rs"]
 mod sync;
 #[path = "browser/user_binding.rs"]

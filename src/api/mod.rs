@@ -51,6 +51,8 @@ pub(crate) struct Inner {
     pub engine: Engine,
     pub watchers: Rc<Watchers>,
     pub damage: damage::DamageEvents,
+    /// Persistence and use of the site's storage, for the status.
+    pub storage: RefCell<crate::sync::storage::StorageUse>,
     pub tabs: RefCell<Option<Tabs>>,
     pub syncer: RefCell<Option<Rc<Syncer>>>,
 }
@@ -204,6 +206,7 @@ impl StudioStore {
                 engine: Engine { sync: sync_enabled },
                 watchers: Rc::new(Watchers::default()),
                 damage: damage::DamageEvents::default(),
+                storage: RefCell::new(Default::default()),
                 tabs: RefCell::new(None),
                 syncer: RefCell::new(None),
             });
@@ -250,6 +253,7 @@ impl StudioStore {
                 let syncer = Syncer::start(&inner, settings)?;
                 *inner.syncer.borrow_mut() = Some(syncer);
             }
+            crate::sync::storage::start(&inner);
             Ok(StudioStore { inner }.into())
         })
     }

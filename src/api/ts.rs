@@ -34,6 +34,11 @@ export interface SyncStatus {
   lastSyncedAt: Millis | null;
   /** Rounds completed so far. */
   round: number;
+  /** The browser's answer to `navigator.storage.persist()`, asked at open (null: not yet known). */
+  persisted: boolean | null;
+  /** Bytes this site stores and may store (`navigator.storage.estimate()`), updated after each round. */
+  storageUsage: number | null;
+  storageQuota: number | null;
 }
 
 /** A mutation the server rejected: its effect is gone from the visible state. */

@@ -90,7 +90,7 @@ pub async fn set_aside(db: &Database, d: &Damage, synced: bool) -> Result<Repair
     for w in writes {
         w.await.map_err(idb)?;
     }
-    tx.commit().await.map_err(idb)?;
+    super::txn::commit_tx(tx).await?;
     Ok(repair)
 }
 

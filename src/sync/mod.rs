@@ -7,6 +7,7 @@ pub mod http;
 pub mod identity;
 pub mod lock;
 pub mod status;
+pub mod storage;
 pub mod tabs;
 
 use crate::api::watch::Origin;
@@ -157,6 +158,11 @@ impl Syncer {
 
     pub fn status(&self) -> SyncStatus {
         self.status.borrow().clone()
+    }
+
+    /// New storage figures.
+    pub fn show_storage(&self, s: storage::StorageUse) {
+        self.update(|st| *st = st.clone().with_storage(s));
     }
 
     /// The outbox grew (here or in another tab): push soon.
@@ -413,6 +419,9 @@ impl Syncer {
                 }
             };
             me.settle_waiters(round, result.as_ref().map(|_| ()));
+            if let Some(inner) = me.inner.upgrade() {
+                storage::refresh(&inner).await;
+            }
             me.pause(pause).await;
         }
     }

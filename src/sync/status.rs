@@ -31,9 +31,22 @@ pub struct SyncStatus {
     pub last_synced_at: Option<i64>,
     /// Completed rounds (a `sync.now()` in another tab waits for the next one).
     pub round: u64,
+    /// The browser's answer to `navigator.storage.persist()` (`null`: not known yet).
+    pub persisted: Option<bool>,
+    /// Bytes this site stores and may store, per `navigator.storage.estimate()`.
+    pub storage_usage: Option<u64>,
+    pub storage_quota: Option<u64>,
 }
 
 impl SyncStatus {
+    /// With the storage figures.
+    pub fn with_storage(mut self, s: super::storage::StorageUse) -> Self {
+        self.persisted = s.persisted;
+        self.storage_usage = s.usage;
+        self.storage_quota = s.quota;
+        self
+    }
+
     pub fn initial(has_server: bool) -> Self {
         SyncStatus {
             state: if has_server {
@@ -47,6 +60,9 @@ impl SyncStatus {
             pulled: 0,
             last_synced_at: None,
             round: 0,
+            persisted: None,
+            storage_usage: None,
+            storage_quota: None,
         }
     }
 }
