@@ -39,16 +39,35 @@ fn number(v: &JsValue, key: &str) -> Option<u64> {
         .map(|n| n as u64)
 }
 
-/// Asks for persistent storage, then measures.
+/// Measures, reads whether storage is persistent already, and asks for it. The answer
+/// to `persist()` may never come (Firefox asks the user, and headless nobody answers):
+/// until it does, the status shows `persisted()`.
 pub(crate) fn start(inner: &Rc<Inner>) {
     let weak = Rc::downgrade(inner);
     wasm_bindgen_futures::spawn_local(async move {
-        let persisted = storage_call("persist").await.and_then(|v| v.as_bool());
         if let Some(inner) = weak.upgrade() {
-            inner.storage.borrow_mut().persisted = persisted;
             refresh(&inner).await;
         }
+        let already = storage_call("persisted").await.and_then(|v| v.as_bool());
+        show_persisted(&weak, already);
+        let asked = storage_call("persist").await.and_then(|v| v.as_bool());
+        show_persisted(&weak, asked);
     });
+}
+
+fn show_persisted(inner: &std::rc::Weak<Inner>, persisted: Option<bool>) {
+    let (Some(inner), Some(persisted)) = (inner.upgrade(), persisted) else {
+        return;
+    };
+    let now = {
+        let mut s = inner.storage.borrow_mut();
+        s.persisted = Some(persisted);
+        *s
+    };
+    let syncer = inner.syncer.borrow().clone();
+    if let Some(syncer) = syncer {
+        syncer.show_storage(now);
+    }
 }
 
 /// Measures again (after a round: sync changes what is stored) and shows it.
