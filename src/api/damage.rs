@@ -23,7 +23,7 @@ struct DamageEvent {
     key: String,
     message: String,
     /// `refetch` (the server's copy comes with the next sync), `set_aside` (nothing can
-    /// bring it back; a pending edit's seq is kept by a placeholder), or `gone`.
+    /// bring it back; a pending edit's seq is kept by a placeholder), or `rebuilt` (the sync meta, at open).
     action: &'static str,
 }
 
