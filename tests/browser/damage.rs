@@ -43,7 +43,7 @@ fn object_store(db: &web_sys::IdbDatabase, store: &str) -> web_sys::IdbObjectSto
 }
 
 /// Writes `value` over whatever `store` holds at its key (or at `key`, out of line).
-async fn put_raw(name: &str, store: &str, value: Value, key: Option<&str>) {
+pub(super) async fn put_raw(name: &str, store: &str, value: Value, key: Option<&str>) {
     let db = raw(name).await;
     let st = object_store(&db, store);
     let req = match key {
@@ -54,7 +54,7 @@ async fn put_raw(name: &str, store: &str, value: Value, key: Option<&str>) {
     db.close();
 }
 
-async fn delete_raw(name: &str, store: &str, key: &str) {
+pub(super) async fn delete_raw(name: &str, store: &str, key: &str) {
     let db = raw(name).await;
     request(
         object_store(&db, store)

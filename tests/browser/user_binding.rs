@@ -2,6 +2,7 @@
 //! user's token is refused with `wrong_user` (nothing pushed, pulled or shown), and
 //! optimistic rows carry the bound user's id. Against the real server, two users.
 
+use super::damage::{delete_raw, put_raw};
 use super::support::*;
 use super::sync::{device, inject, pending, server, sync, token};
 use serde_json::{json, Value};
@@ -142,4 +143,31 @@ async fn one_default_template_per_user_holds_locally() {
         [second["id"].clone()],
         "as the server has it: {list}"
     );
+}
+
+/// A database that synced before binding existed (its sync meta names no user) is
+/// checked against the server, which knows whose its client id is.
+#[wasm_bindgen_test]
+async fn a_database_synced_before_binding_is_refused_to_another_user() {
+    let name = fresh_name("legacy-bound");
+    let a = device(&name, 'a').await;
+    let p = ok(a.projects().create(js(json!({ "name": "Legacy" })))).await;
+    sync(&a).await;
+    let client_id = json(&a.sync().client_id());
+    ok(a.close()).await;
+    // As the code before binding left it: no user in the meta, no identity copy.
+    put_raw(
+        &name,
+        "meta",
+        json!({ "client_id": client_id, "next_seq": 2, "sent_through": 1, "acked_through": 1, "cursors": { "projects": 1 } }),
+        Some("sync"),
+    )
+    .await;
+    delete_raw(&name, "meta", "identity").await;
+    let e = open_with(options(&name, 'b')).await.err().expect("refused");
+    assert_eq!(e["code"], "wrong_user", "{e}");
+    assert!(!account_has('b', &p["id"]).await);
+    // A's token binds it to A.
+    let a = device(&name, 'a').await;
+    assert_eq!(sync(&a).await["state"], "synced");
 }
