@@ -3,17 +3,12 @@
 //! Every failure of the store reaches JS this way; nothing panics across the boundary.
 
 use studio_core::client::engine::EngineError;
-pub use studio_core::client::store::StoreError;
+pub use studio_core::client::store::{Damage, StoreError};
 use studio_core::{CoreError, ErrorCode};
 use wasm_bindgen::{JsCast, JsValue};
 
 pub fn internal(message: impl Into<String>) -> StoreError {
     StoreError::new(ErrorCode::Internal, message)
-}
-
-/// A stored document that does not decode: storage, not the caller's fault.
-pub fn damaged(message: impl Into<String>) -> StoreError {
-    StoreError::new(ErrorCode::Storage, message)
 }
 
 /// An IndexedDB failure, by the name of the `DOMException` behind it: names are
@@ -51,6 +46,8 @@ pub struct Failure {
     pub code: ErrorCode,
     pub message: String,
     pub details: Option<serde_json::Value>,
+    /// For `damaged`: the record (its store and key are also the `details`).
+    pub damage: Option<Damage>,
 }
 
 pub type Result<T, E = Failure> = std::result::Result<T, E>;
@@ -61,6 +58,7 @@ impl Failure {
             code,
             message: message.into(),
             details: None,
+            damage: None,
         }
     }
 
@@ -79,6 +77,7 @@ impl From<CoreError> for Failure {
             code: e.code(),
             message: e.to_string(),
             details: e.details(),
+            damage: None,
         }
     }
 }
@@ -88,7 +87,11 @@ impl From<StoreError> for Failure {
         Failure {
             code: e.code,
             message: e.message,
-            details: None,
+            details: e
+                .damage
+                .as_ref()
+                .map(|d| serde_json::json!({ "store": d.store, "key": d.key })),
+            damage: e.damage,
         }
     }
 }

@@ -14,6 +14,8 @@ mod apps;
 mod bad_input;
 #[path = "browser/canvas.rs"]
 mod canvas;
+#[path = "browser/damage.rs"]
+mod damage;
 #[path = "browser/errors.rs"]
 mod errors;
 #[path = "browser/forward.rs"]
@@ -26,5 +28,9 @@ mod offline;
 mod oversized;
 #[path = "browser/projects_render.rs"]
 mod projects_render;
+#[path = "browser/quota.rs"]
+mod quota;
 #[path = "browser/sync.rs"]
 mod sync;
+#[path = "browser/user_binding.rs"]
+mod user_binding;

@@ -35,6 +35,10 @@ pub enum ErrorCode {
     Server,
     /// A bug: an invariant of ours broke. Never a caller's fault.
     Internal,
+    /// The database is bound to another user than the token's: nothing is synced or shown.
+    WrongUser,
+    /// A stored record does not decode; `details` name its store and key.
+    Damaged,
 }
 
 impl ErrorCode {
@@ -56,6 +60,8 @@ impl ErrorCode {
             ErrorCode::Network => "network",
             ErrorCode::Server => "server",
             ErrorCode::Internal => "internal",
+            ErrorCode::WrongUser => "wrong_user",
+            ErrorCode::Damaged => "damaged",
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod apps;
 mod canvas;
+pub(crate) mod damage;
 pub mod inputs;
 mod projects;
 mod render;
@@ -43,14 +44,24 @@ pub(crate) struct Inner {
     pub name: String,
     db: RefCell<Option<Database>>,
     closed: Cell<bool>,
+    /// Why the store refuses every call (another user's token), once known.
+    refused: RefCell<Option<Failure>>,
+    /// The user the database is bound to: optimistic rows are theirs.
+    pub user_id: Cell<Option<studio_core::Id>>,
     pub engine: Engine,
     pub watchers: Rc<Watchers>,
+    pub damage: damage::DamageEvents,
+    /// Persistence and use of the site's storage, for the status.
+    pub storage: RefCell<crate::sync::storage::StorageUse>,
     pub tabs: RefCell<Option<Tabs>>,
     pub syncer: RefCell<Option<Rc<Syncer>>>,
 }
 
 impl Inner {
     pub fn db(&self) -> Result<Database> {
+        if let Some(f) = self.refused.borrow().as_ref() {
+            return Err(f.clone());
+        }
         if self.closed.get() {
             return Err(Failure::closed());
         }
@@ -58,12 +69,27 @@ impl Inner {
     }
 
     /// An optimistic edit: one transaction writes the new visible state and the outbox
-    /// entry; the promise resolves when it has committed.
+    /// entry; the promise resolves when it has committed. A damaged record in its way
+    /// is set aside (reported) and the edit tried again on what is left.
     pub async fn edit(&self, m: &Mutation) -> Result<EditOutcome> {
+        let mut repairs = 0;
+        loop {
+            match self.edit_once(m).await {
+                Err(f) if f.damage.is_some() && repairs < MAX_REPAIRS => {
+                    repairs += 1;
+                    if !self.repair(&f).await.unwrap_or(false) {
+                        return Err(f);
+                    }
+                }
+                done => return done,
+            }
+        }
+    }
+
+    async fn edit_once(&self, m: &Mutation) -> Result<EditOutcome> {
         let db = self.db()?;
-        let user_id = self.syncer.borrow().as_ref().and_then(|s| s.user_id());
         let ctx = Ctx {
-            user_id,
+            user_id: self.user_id.get(),
             now: now_ms(),
         };
         let mut txn = IdbTxn::begin(&db)?;
@@ -80,6 +106,11 @@ impl Inner {
             }
         }
         Ok(out)
+    }
+
+    /// From now on every call fails with `f` (the database is another user's).
+    pub fn refuse(&self, f: Failure) {
+        *self.refused.borrow_mut() = Some(f);
     }
 
     /// Tells this tab's watchers and the other tabs what changed.
@@ -155,16 +186,33 @@ impl StudioStore {
                 return Err(Failure::validation("name", "must be 1 to 200 characters"));
             }
             let db = open::open(&opts.name, opts.blocked_timeout_ms.unwrap_or(3_000)).await?;
-            let meta = open::prepare(&db).await?;
+            let prepared = open::prepare(&db).await?;
+            let meta = prepared.meta.clone();
+            let verified_user = match &opts.server_url {
+                Some(url) => {
+                    let token = opts.token.as_deref().unwrap_or_default();
+                    let timeout = opts.request_timeout_ms.unwrap_or(20_000);
+                    check_user_at_open(&db, url, token, timeout, meta.client_id).await?
+                }
+                None => None,
+            };
             let inner = Rc::new(Inner {
                 name: opts.name.clone(),
                 db: RefCell::new(Some(db.clone())),
                 closed: Cell::new(false),
+                refused: RefCell::new(None),
+                user_id: Cell::new(verified_user.or(meta.user_id)),
                 engine: Engine,
                 watchers: Rc::new(Watchers::default()),
+                damage: damage::DamageEvents::default(),
+                storage: RefCell::new(Default::default()),
                 tabs: RefCell::new(None),
                 syncer: RefCell::new(None),
             });
+            damage::register(&inner);
+            if let Some(why) = &prepared.rebuilt {
+                inner.report_at_open(schema::v1::META, crate::idb::txn::META_KEY, why);
+            }
             watch_version_changes(&inner, &db);
             let weak = Rc::downgrade(&inner);
             let tabs = Tabs::join(&opts.name, move |msg| {
@@ -199,6 +247,7 @@ impl StudioStore {
                     url,
                     token: opts.token.unwrap_or_default(),
                     client_id: meta.client_id,
+                    verified_user,
                     auto: opts.auto_sync.unwrap_or(true),
                     interval_ms: opts.sync_interval_ms.unwrap_or(2_000),
                     timeout_ms: opts.request_timeout_ms.unwrap_or(20_000),
@@ -207,6 +256,7 @@ impl StudioStore {
                 let syncer = Syncer::start(&inner, settings)?;
                 *inner.syncer.borrow_mut() = Some(syncer);
             }
+            crate::sync::storage::start(&inner);
             Ok(StudioStore { inner }.into())
         })
     }
@@ -329,6 +379,25 @@ impl StudioStore {
         self.sync().on_set_aside(callback)
     }
 
+    /// Calls `callback(event)` when a stored record turns out damaged (it does not
+    /// decode): `{store, key, message, action}`. The record is set aside and, where the
+    /// server has it, fetched again. Returns the unsubscribe function.
+    #[wasm_bindgen(js_name = onDamaged, unchecked_return_type = "() => void")]
+    pub fn on_damaged(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(event: DamageEvent) => void")]
+        callback: js_sys::Function,
+    ) -> js_sys::Function {
+        let id = self.inner.damage.subscribe(callback);
+        let weak = Rc::downgrade(&self.inner);
+        Closure::once_into_js(move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.damage.unsubscribe(id);
+            }
+        })
+        .unchecked_into()
+    }
+
     /// Closes the database; later calls fail with `closed`.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn close(&self) -> js_sys::Promise {
@@ -337,6 +406,38 @@ impl StudioStore {
             inner.close();
             Ok(JsValue::UNDEFINED)
         })
+    }
+}
+
+/// Damaged records one edit sets aside before it gives up: each repair removes one.
+const MAX_REPAIRS: usize = 256;
+
+/// How long `open` waits for the server to say who the token is before it lets the
+/// store be used locally (the sync loop then checks before its first push).
+const OPEN_CHECK_MS: u32 = 3_000;
+
+/// Is the database the token's user's? `Some(user)` when the server said so, `None`
+/// when it could not be asked (offline, down, bad token: local use goes on, and sync
+/// checks on first contact); another user's token fails the open with `wrong_user`.
+async fn check_user_at_open(
+    db: &Database,
+    url: &str,
+    token: &str,
+    timeout_ms: u32,
+    client_id: studio_core::Id,
+) -> Result<Option<studio_core::Id>> {
+    crate::sync::check_url(url)?;
+    if !crate::sync::online() {
+        return Ok(None);
+    }
+    let server = crate::sync::http::Server::new(url, token, timeout_ms.min(OPEN_CHECK_MS));
+    match crate::sync::identity::verify(&server, db, client_id).await {
+        Ok(user) => Ok(Some(user)),
+        Err(f) if f.code == studio_core::ErrorCode::WrongUser => {
+            db.clone().close();
+            Err(f)
+        }
+        Err(_) => Ok(None),
     }
 }
 

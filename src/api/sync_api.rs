@@ -68,12 +68,10 @@ impl Sync {
     /// offline / syncing / synced / error, and the pending count.
     #[wasm_bindgen(unchecked_return_type = "SyncStatus")]
     pub fn status(&self) -> JsValue {
-        let s = self
-            .inner
-            .syncer
-            .borrow()
-            .as_ref()
-            .map_or_else(|| SyncStatus::initial(false), |s| s.status());
+        let s = self.inner.syncer.borrow().as_ref().map_or_else(
+            || SyncStatus::initial(false).with_storage(*self.inner.storage.borrow()),
+            |s| s.status(),
+        );
         crate::idb::codec::to_js(&s).unwrap_or(JsValue::NULL)
     }
 

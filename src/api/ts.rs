@@ -36,6 +36,11 @@ export interface SyncStatus {
   round: number;
   /** Pulled changes set aside since the store opened (see `onSetAside`). */
   setAside: number;
+  /** The browser's answer to `navigator.storage.persist()`, asked at open (null: not yet known). */
+  persisted: boolean | null;
+  /** Bytes this site stores and may store (`navigator.storage.estimate()`), updated after each round. */
+  storageUsage: number | null;
+  storageQuota: number | null;
 }
 
 /** A pulled change this client could not use (an entity kind or a value it does not
@@ -44,6 +49,12 @@ export interface SetAsideChange { platform: string; entity: string; id: string; 
 
 /** A mutation the server rejected: its effect is gone from the visible state. */
 export interface Rejection { seq: number; name: string; args: JsonValue; code: string; message: string }
+
+/** Passed to an `onDamaged` callback: a stored record that does not decode, and what
+ * became of it — `refetch` (the server's copy comes with the next sync), `set_aside`
+ * (kept aside; a pending edit's place in the outbox is held by a placeholder),
+ * `rebuilt` (the sync meta, rebuilt from the outbox). */
+export interface DamageEvent { store: string; key: string; message: string; action: "refetch" | "set_aside" | "rebuilt" }
 
 /** Errors thrown by the store: a JS Error with a stable `code`. */
 export interface StudioStoreError extends Error {

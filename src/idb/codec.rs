@@ -3,10 +3,11 @@
 //! the devtools show is the same document.
 
 use super::schema::v1;
-use crate::error::{damaged, internal, StoreError};
+use crate::error::{internal, StoreError};
 use js_sys::Array;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use studio_core::client::store::Damage;
 use studio_core::client::{Record, Unit};
 use wasm_bindgen::JsValue;
 
@@ -26,11 +27,43 @@ pub fn json_text(value: &JsValue) -> Option<String> {
         .and_then(|s| s.as_string())
 }
 
-/// Reads a stored document; a damaged one is a storage error naming the store.
+/// Reads a stored document; a damaged one is a `damaged` error naming its store and key.
 pub fn from_js<T: DeserializeOwned>(store: &str, value: JsValue) -> Result<T, StoreError> {
-    let text =
-        json_text(&value).ok_or_else(|| damaged(format!("a record in {store} is not JSON")))?;
-    serde_json::from_str(&text).map_err(|e| damaged(format!("a record in {store} is damaged: {e}")))
+    let Some(text) = json_text(&value) else {
+        return Err(damaged_record(store, &value, "is not JSON"));
+    };
+    serde_json::from_str(&text).map_err(|e| damaged_record(store, &value, &e.to_string()))
+}
+
+/// The `damaged` error of a stored value that does not decode.
+pub fn damaged_record(store: &str, value: &JsValue, why: &str) -> StoreError {
+    let key = key_of(store, value);
+    let message = format!("the record {key} in {store} is damaged: {why}");
+    StoreError::damaged(
+        Damage {
+            store: store.to_owned(),
+            key,
+        },
+        message,
+    )
+}
+
+/// A stored value's primary key, as text: the store's key path read from the value
+/// (IndexedDB only stores a value whose key path yields a key, so even a damaged record
+/// has it). The meta store keys out of line; its one decoded document is the sync meta.
+pub fn key_of(store: &str, value: &JsValue) -> String {
+    let field =
+        |name: &str| js_sys::Reflect::get(value, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    let key = match store {
+        v1::META => return super::txn::META_KEY.to_owned(),
+        v1::GRAPHS => field("file_id"),
+        v1::BUCKETS => Array::of3(&field("file_id"), &field("kind"), &field("bucket")).into(),
+        v1::OUTBOX => field("seq"),
+        _ => field("id"),
+    };
+    key.as_string()
+        .or_else(|| json_text(&key))
+        .unwrap_or_else(|| "?".to_owned())
 }
 
 /// The store and key of a unit.
@@ -86,7 +119,7 @@ pub fn decode(store: &str, value: JsValue) -> Result<Record, StoreError> {
             match kind.as_deref() {
                 Some("n") => Record::Nodes(from_js(store, value)?),
                 Some("e") => Record::Edges(from_js(store, value)?),
-                _ => return Err(damaged(format!("a record in {store} has no kind"))),
+                _ => return Err(damaged_record(store, &value, "it has no kind")),
             }
         }
         v1::TOOLS => Record::Tool(from_js(store, value)?),

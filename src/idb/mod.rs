@@ -4,5 +4,6 @@
 pub mod codec;
 pub mod open;
 pub mod read;
+pub mod repair;
 pub mod schema;
 pub mod txn;

@@ -39,7 +39,7 @@ pub async fn get(
         .await
         .map_err(idb)?;
     v.filter(|v| !v.is_undefined())
-        .map(|v| decode(store, v))
+        .map(|v| decode(store, v).map_err(|e| reported(db, e)))
         .transpose()
 }
 
@@ -96,7 +96,29 @@ pub async fn by_index(
             .collect::<Result<_, _>>()
             .map_err(idb)?,
     };
-    values.into_iter().map(|v| decode(store, v)).collect()
+    Ok(decode_all(db, store, values))
+}
+
+/// Decodes rows for a list: a damaged one is skipped, and reported (and repaired), so
+/// one bad record never hides the others.
+fn decode_all(db: &Database, store: &str, values: Vec<JsValue>) -> Vec<Record> {
+    values
+        .into_iter()
+        .filter_map(|v| match decode(store, v) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                reported(db, e);
+                None
+            }
+        })
+        .collect()
+}
+
+/// A damaged record the caller asked for is its error, and is reported (and repaired).
+fn reported(db: &Database, e: StoreError) -> StoreError {
+    // Reads know only the database; the open store of that name hears of it.
+    crate::api::damage::found(&db.name(), &e);
+    e
 }
 
 pub fn only(id: &Id) -> KeyRange<JsValue> {
@@ -142,13 +164,15 @@ pub async fn graph(db: &Database, file_id: &Id) -> Result<Option<CanvasGraph>, S
     let Some(meta) = meta_req.await.map_err(idb)?.filter(|v| !v.is_undefined()) else {
         return Ok(None);
     };
-    let Record::Graph(GraphRecord { meta, .. }) = decode(v1::GRAPHS, meta)? else {
-        return Err(crate::error::damaged("graph row of the wrong kind"));
+    let Record::Graph(GraphRecord { meta, .. }) =
+        decode(v1::GRAPHS, meta).map_err(|e| reported(db, e))?
+    else {
+        return Err(crate::error::internal("graph row of the wrong kind"));
     };
     let mut nodes: Vec<Node> = Vec::new();
     let mut edges: Vec<Edge> = Vec::new();
     for v in buckets_req.await.map_err(idb)? {
-        match decode(v1::BUCKETS, v.map_err(idb)?)? {
+        match decode(v1::BUCKETS, v.map_err(idb)?).map_err(|e| reported(db, e))? {
             Record::Nodes(Bucket { items, .. }) => nodes.extend(items.into_values()),
             Record::Edges(Bucket { items, .. }) => edges.extend(items.into_values()),
             _ => {}

@@ -8,15 +8,17 @@ use super::schema::{v1, v2, ALL_STORES};
 use crate::error::{idb, internal, StoreError};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::future::VoidRequest;
+use indexed_db_futures::internals::SystemRepr;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{Transaction, TransactionMode};
 use indexed_db_futures::KeyRange;
 use js_sys::Array;
 use studio_core::client::outbox::OutboxEntry;
-use studio_core::client::store::{SyncMeta, Txn};
+use studio_core::client::store::{Damage, SyncMeta, Txn};
 use studio_core::client::workspace::Query;
 use studio_core::client::{Record, Unit};
-use wasm_bindgen::JsValue;
+use studio_core::ErrorCode;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// The meta key of the sync bookkeeping.
 const SYNC_META: &str = "sync";
@@ -42,10 +44,12 @@ impl<'a> IdbTxn<'a> {
 
     /// Waits for every write, then commits. On any failure nothing lands.
     pub async fn commit(mut self) -> Result<(), StoreError> {
+        let raw = raw_tx(&self.tx);
         for w in std::mem::take(&mut self.writes) {
-            w.await.map_err(idb)?;
+            w.await
+                .map_err(|e| aborted_because(&raw).unwrap_or_else(|| idb(e)))?;
         }
-        self.tx.commit().await.map_err(idb)
+        commit_tx(self.tx).await
     }
 
     fn put_raw(
@@ -106,6 +110,37 @@ impl<'a> IdbTxn<'a> {
         };
         Ok(values)
     }
+}
+
+/// Commits. A transaction the browser aborts says why only on itself: on a full disk,
+/// Chromium aborts at commit with the transaction's `error` a `QuotaExceededError` and
+/// no failed request, so that error's name decides the code.
+pub async fn commit_tx(tx: Transaction<'_>) -> Result<(), StoreError> {
+    let raw = raw_tx(&tx);
+    tx.commit()
+        .await
+        .map_err(|e| aborted_because(&raw).unwrap_or_else(|| idb(e)))
+}
+
+fn raw_tx(tx: &Transaction<'_>) -> web_sys::IdbTransaction {
+    tx.as_sys()
+        .unchecked_ref::<web_sys::IdbTransaction>()
+        .clone()
+}
+
+/// The `quota_exceeded` error, when the transaction's own error is a
+/// `QuotaExceededError` (by the DOMException's name, as `error::idb` classifies).
+fn aborted_because(raw: &web_sys::IdbTransaction) -> Option<StoreError> {
+    let error = js_sys::Reflect::get(raw, &"error".into()).ok()?;
+    let name = js_sys::Reflect::get(&error, &"name".into())
+        .ok()?
+        .as_string()?;
+    (name == "QuotaExceededError").then(|| {
+        StoreError::new(
+            ErrorCode::QuotaExceeded,
+            "the browser's storage for this site is full; nothing of this change was written",
+        )
+    })
 }
 
 fn s(v: &str) -> JsValue {
@@ -228,12 +263,20 @@ impl Txn for IdbTxn<'_> {
         let mut out = Vec::with_capacity(keys.len());
         for (k, v) in keys.into_iter().zip(values) {
             let key = k.as_string().unwrap_or_default();
-            let unit = Unit::parse(&key)
-                .ok_or_else(|| crate::error::damaged(format!("bad base key {key:?}")))?;
+            let damaged_base = |why: String| {
+                StoreError::damaged(
+                    Damage {
+                        store: v1::BASES.to_owned(),
+                        key: key.clone(),
+                    },
+                    format!("the record {key} in {} is damaged: {why}", v1::BASES),
+                )
+            };
+            let unit = Unit::parse(&key).ok_or_else(|| damaged_base("not a unit key".into()))?;
             let record = if v.is_null() || v.is_undefined() {
                 None
             } else {
-                Some(decode(locate(&unit).0, v)?)
+                Some(decode(locate(&unit).0, v).map_err(|e| damaged_base(e.message))?)
             };
             out.push((unit, record));
         }

@@ -5,7 +5,7 @@ use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 use studio_core::protocol::pull::PulledPage;
 use studio_core::protocol::push::SeqGapDetails;
-use studio_core::protocol::{ErrorBody, Platform, PushRequest, PushResponse};
+use studio_core::protocol::{ErrorBody, Me, Platform, PushRequest, PushResponse};
 use studio_core::{ErrorCode, Id};
 
 /// A failed exchange, classified for the sync loop.
@@ -81,6 +81,15 @@ impl Server {
             platform.as_str()
         );
         let req = Request::get(&url)
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .build()
+            .map_err(|e| HttpError::Network(e.to_string()))?;
+        self.exchange(req).await
+    }
+
+    /// Who the token belongs to.
+    pub async fn me(&self) -> Result<Me, HttpError> {
+        let req = Request::get(&format!("{}/api/me", self.base))
             .header("Authorization", &format!("Bearer {}", self.token))
             .build()
             .map_err(|e| HttpError::Network(e.to_string()))?;

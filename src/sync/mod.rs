@@ -4,8 +4,10 @@
 //! channel.
 
 pub mod http;
+pub mod identity;
 pub mod lock;
 pub mod status;
+pub mod storage;
 pub mod tabs;
 
 use crate::api::watch::Origin;
@@ -37,6 +39,9 @@ const TOO_LARGE_FLOOR_BYTES: usize = 64 * 1024;
 /// Changes per pull page.
 const PULL_LIMIT: u32 = 500;
 const BACKOFF_MIN_MS: f64 = 500.0;
+/// Damaged records one round sets aside before it gives up: each repair removes one,
+/// so this only bounds a store with very many (a graph's buckets, say).
+const MAX_REPAIRS: usize = 256;
 const BACKOFF_MAX_MS: f64 = 30_000.0;
 
 #[derive(Serialize)]
@@ -84,6 +89,9 @@ pub struct Syncer {
     inner: Weak<Inner>,
     server: Server,
     client_id: Id,
+    /// The database's user as the server confirmed it; until then, every round checks
+    /// first, so nothing is pushed or pulled for the wrong account.
+    verified_user: Cell<Option<Id>>,
     auto: Cell<bool>,
     interval_ms: u32,
     status: RefCell<SyncStatus>,
@@ -108,6 +116,8 @@ pub struct Settings {
     pub url: String,
     pub token: String,
     pub client_id: Id,
+    /// The user `open` confirmed with the server, if it could reach it.
+    pub verified_user: Option<Id>,
     pub auto: bool,
     pub interval_ms: u32,
     pub timeout_ms: u32,
@@ -118,13 +128,12 @@ pub struct Settings {
 impl Syncer {
     pub(crate) fn start(inner: &Rc<Inner>, s: Settings) -> Result<Rc<Syncer>, Failure> {
         let url = &s.url;
-        if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/')) {
-            return Err(Failure::validation("serverUrl", "must be an http(s) URL"));
-        }
+        check_url(url)?;
         let syncer = Rc::new(Syncer {
             inner: Rc::downgrade(inner),
             server: Server::new(url, &s.token, s.timeout_ms),
             client_id: s.client_id,
+            verified_user: Cell::new(s.verified_user),
             auto: Cell::new(s.auto),
             interval_ms: s.interval_ms.max(50),
             status: RefCell::new(SyncStatus {
@@ -159,11 +168,6 @@ impl Syncer {
         self.client_id
     }
 
-    /// The signed-in user, once known (not yet told by the server).
-    pub fn user_id(&self) -> Option<Id> {
-        None
-    }
-
     pub fn stop(&self) {
         self.stopped.set(true);
         self.leadership.borrow_mut().take();
@@ -182,6 +186,11 @@ impl Syncer {
 
     pub fn status(&self) -> SyncStatus {
         self.status.borrow().clone()
+    }
+
+    /// New storage figures.
+    pub fn show_storage(&self, s: storage::StorageUse) {
+        self.update(|st| *st = st.clone().with_storage(s));
     }
 
     /// The outbox grew (here or in another tab): push soon.
@@ -457,7 +466,10 @@ impl Syncer {
                         });
                         s.round += 1;
                     });
-                    if f.code == ErrorCode::Unauthorized || f.code == ErrorCode::Closed {
+                    if matches!(
+                        f.code,
+                        ErrorCode::Unauthorized | ErrorCode::Closed | ErrorCode::WrongUser
+                    ) {
                         // A bad token will not fix itself: stop until `sync.now()`.
                         me.auto.set(false);
                     }
@@ -465,6 +477,9 @@ impl Syncer {
                 }
             };
             me.settle_waiters(round, result.as_ref().map(|_| ()));
+            if let Some(inner) = me.inner.upgrade() {
+                storage::refresh(&inner).await;
+            }
             me.pause(pause).await;
         }
     }
@@ -499,9 +514,27 @@ impl Syncer {
         Ok(out.shift)
     }
 
-    /// Push everything pending, then pull every platform to its end.
+    /// A round; a damaged record in its way is set aside (and fetched again where the
+    /// server has it) and the round starts over, so one bad record never stops sync.
     async fn round(&self) -> Result<(), Failure> {
         let inner = self.inner.upgrade().ok_or_else(Failure::closed)?;
+        let mut repairs = 0;
+        loop {
+            match self.round_once(&inner).await {
+                Err(f) if f.damage.is_some() && repairs < MAX_REPAIRS => {
+                    repairs += 1;
+                    if !inner.repair(&f).await.unwrap_or(false) {
+                        return Err(f);
+                    }
+                }
+                done => return done,
+            }
+        }
+    }
+
+    /// Push everything pending, then pull every platform to its end.
+    async fn round_once(&self, inner: &Inner) -> Result<(), Failure> {
+        self.check_user(inner).await?;
         // An idle poll stays "synced"; only a first sync, pending edits or an error being
         // retried show "syncing", so a status bar does not blink every interval.
         self.update(|s| {
@@ -593,7 +626,7 @@ impl Syncer {
                         &mut txn,
                         platform,
                         &page,
-                        self.user_id(),
+                        self.verified_user.get(),
                         last.then_some(through),
                     )
                     .await?;
@@ -614,11 +647,43 @@ impl Syncer {
     }
 }
 
-fn http_failure(e: HttpError) -> Failure {
+impl Syncer {
+    /// Before the first push or pull: is this database the token's user's? Another
+    /// user's token makes the store refuse everything from then on.
+    async fn check_user(&self, inner: &Inner) -> Result<(), Failure> {
+        if self.verified_user.get().is_some() {
+            return Ok(());
+        }
+        match identity::verify(&self.server, &inner.db()?, self.client_id).await {
+            Ok(user) => {
+                self.verified_user.set(Some(user));
+                inner.user_id.set(Some(user));
+                Ok(())
+            }
+            Err(f) => {
+                if f.code == ErrorCode::WrongUser {
+                    inner.refuse(f.clone());
+                }
+                Err(f)
+            }
+        }
+    }
+}
+
+/// A server URL the store can fetch from.
+pub fn check_url(url: &str) -> Result<(), Failure> {
+    if url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/') {
+        Ok(())
+    } else {
+        Err(Failure::validation("serverUrl", "must be an http(s) URL"))
+    }
+}
+
+pub(crate) fn http_failure(e: HttpError) -> Failure {
     Failure::new(e.code(), e.message())
 }
 
-fn online() -> bool {
+pub(crate) fn online() -> bool {
     js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
         .ok()
         .and_then(|n| js_sys::Reflect::get(&n, &"onLine".into()).ok())

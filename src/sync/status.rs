@@ -35,9 +35,22 @@ pub struct SyncStatus {
     /// (each one also reaches `onSetAside`); the rest of their pages applied.
     #[serde(default)]
     pub set_aside: u64,
+    /// The browser's answer to `navigator.storage.persist()` (`null`: not known yet).
+    pub persisted: Option<bool>,
+    /// Bytes this site stores and may store, per `navigator.storage.estimate()`.
+    pub storage_usage: Option<u64>,
+    pub storage_quota: Option<u64>,
 }
 
 impl SyncStatus {
+    /// With the storage figures.
+    pub fn with_storage(mut self, s: super::storage::StorageUse) -> Self {
+        self.persisted = s.persisted;
+        self.storage_usage = s.usage;
+        self.storage_quota = s.quota;
+        self
+    }
+
     pub fn initial(has_server: bool) -> Self {
         SyncStatus {
             state: if has_server {
@@ -52,6 +65,9 @@ impl SyncStatus {
             last_synced_at: None,
             round: 0,
             set_aside: 0,
+            persisted: None,
+            storage_usage: None,
+            storage_quota: None,
         }
     }
 }

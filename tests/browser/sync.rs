@@ -46,7 +46,7 @@ pub(crate) async fn pending(store: &StudioStore) -> u64 {
 /// Faults for the next requests whose URL contains `matching`: "drop-response" (the
 /// server gets the request, the client never hears back), "slow-response" (the answer
 /// arrives 400 ms late), "500", "offline", "hang".
-fn inject(matching: &str, faults: &[&str]) {
+pub(super) fn inject(matching: &str, faults: &[&str]) {
     let setup = js_sys::Function::new_with_args(
         "matching, faults",
         r#"

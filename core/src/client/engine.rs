@@ -424,7 +424,9 @@ async fn mark_rejected<T: Txn>(txn: &mut T, results: &[MutationResult]) -> Resul
         return Ok(());
     }
     for mut e in txn.outbox().await? {
-        if let Some(err) = rejected.get(&e.seq) {
+        // An entry that carries its own rejection (a placeholder for a damaged one)
+        // keeps it: the server's answer to the placeholder says nothing to the app.
+        if let (Some(err), None) = (rejected.get(&e.seq), &e.rejected) {
             e.rejected = Some((*err).clone());
             txn.outbox_put(&e)?;
         }

@@ -8,6 +8,7 @@
 //! rebase resets those units to their base and replays what is still pending.
 
 pub mod apply;
+pub mod binding;
 pub mod engine;
 pub mod memory;
 pub mod outbox;

@@ -16,9 +16,11 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]
 pub struct StoreError {
-    /// `storage`, `quota_exceeded`, `closed`, `version_blocked` or `internal`.
+    /// `storage`, `quota_exceeded`, `closed`, `version_blocked`, `damaged` or `internal`.
     pub code: ErrorCode,
     pub message: String,
+    /// For `damaged`: the record that does not decode.
+    pub damage: Option<Damage>,
 }
 
 impl StoreError {
@@ -26,8 +28,26 @@ impl StoreError {
         StoreError {
             code,
             message: message.into(),
+            damage: None,
         }
     }
+
+    /// A stored record that does not decode.
+    pub fn damaged(damage: Damage, message: impl Into<String>) -> Self {
+        StoreError {
+            code: ErrorCode::Damaged,
+            message: message.into(),
+            damage: Some(damage),
+        }
+    }
+}
+
+/// Where a record that does not decode is kept: its store and its key (as JSON text for
+/// compound keys).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Damage {
+    pub store: String,
+    pub key: String,
 }
 
 /// Sync bookkeeping, stored with the data so it commits with it.

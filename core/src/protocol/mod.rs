@@ -3,6 +3,7 @@
 
 pub mod change;
 pub mod error_body;
+pub mod me;
 pub mod mutation;
 pub mod platform;
 pub mod pull;
@@ -10,6 +11,7 @@ pub mod push;
 
 pub use change::{Change, EntityKind};
 pub use error_body::{ErrorBody, ErrorDetail};
+pub use me::Me;
 pub use mutation::{Mutation, RawMutation};
 pub use platform::Platform;
 pub use pull::{PullQuery, PullResponse};

@@ -1,8 +1,9 @@
-//! The HTTP surface: per-platform push and pull, health, the OpenAPI document, and the
-//! app's static files.
+//! The HTTP surface: per-platform push and pull, who the caller is, health, the OpenAPI
+//! document, and the app's static files.
 
 pub mod app_shell;
 pub mod health;
+pub mod me;
 pub mod openapi;
 pub mod pull;
 pub mod push;
@@ -29,6 +30,7 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
     let api = Router::new()
         .route("/health", get(health::health))
         .route("/openapi.json", get(openapi::openapi_json))
+        .route("/me", get(me::me))
         .route("/{platform}/push", post(push::push))
         .route("/{platform}/pull", get(pull::pull))
         .fallback(api_not_found)

@@ -16,7 +16,7 @@ use studio_core::protocol::mutation::{
     ProjectCreate, ProjectUpdate, RenderCreate, TemplateUpsert,
 };
 use studio_core::protocol::{
-    Change, ErrorBody, Mutation, Platform, PullResponse, PushRequest, PushResponse, RawMutation,
+    Change, ErrorBody, Me, Mutation, Platform, PullResponse, PushRequest, PushResponse, RawMutation,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -36,9 +36,9 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "studio-store sync server", description = "Per-platform push and pull of the studio's projects, canvas, apps and render data."),
-    paths(super::health::health, super::push::push, super::pull::pull, openapi_json),
+    paths(super::health::health, super::me::me, super::push::push, super::pull::pull, openapi_json),
     components(schemas(
-        Platform, PushRequest, RawMutation, PushResponse, PullResponse, Change, ErrorBody, Mutation,
+        Platform, PushRequest, RawMutation, PushResponse, PullResponse, Change, ErrorBody, Me, Mutation,
         ProjectCreate, ProjectUpdate, ById, FileCreate, FileUpdate, GraphApply, GraphOp,
         ExecutionCreate, ExecutionReplay, TemplateUpsert, ChainCreate, RenderCreate,
     )),

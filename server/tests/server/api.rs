@@ -3,6 +3,7 @@
 use crate::common::{self, assert_error, id, Client, Server};
 use crate::db_test;
 use serde_json::{json, Value};
+use uuid::Uuid;
 
 async fn health_openapi_and_static(b: common::Backend) {
     let s = Server::start(b).await;
@@ -221,6 +222,59 @@ async fn auth(b: common::Backend) {
     assert_eq!(file.trim(), s.dev_token);
 }
 db_test!(authentication, auth);
+
+/// `GET /api/me` names the token's user (its own, per token), is documented, and
+/// answers 401 without a token or with a bad one.
+async fn me(b: common::Backend) {
+    let s = Server::start(b).await;
+    let alice = s.db.token("alice@example.com");
+    let alice_again = s.db.token("alice@example.com");
+    let bob = s.db.token("bob@example.com");
+    let (st, a) = s.get(Some(&alice), "/api/me").await;
+    assert_eq!(st, 200, "{a}");
+    assert_eq!(a["email"], "alice@example.com");
+    let user: Uuid = a["user_id"].as_str().unwrap().parse().unwrap();
+    let (_, a2) = s.get(Some(&alice_again), "/api/me").await;
+    assert_eq!(
+        a2["user_id"], a["user_id"],
+        "two tokens of one user: one user id"
+    );
+    let (_, bb) = s.get(Some(&bob), "/api/me").await;
+    assert_eq!(bb["email"], "bob@example.com");
+    assert_ne!(bb["user_id"], a["user_id"]);
+    // The user id is the one the server binds clients to: a client alice pushed with is
+    // hers, and bob may not pull with it.
+    let mut c = Client::new(&alice);
+    c.ok(
+        &s,
+        "projects",
+        "project.create",
+        json!({"id": id(), "name": "Mine"}),
+    )
+    .await;
+    let (st, _) = s.pull(&bob, "projects", c.id, 0, None).await;
+    assert_eq!(st, 403);
+    assert_ne!(user, Uuid::nil());
+
+    for token in [None, Some("not-a-token"), Some("Bearer"), Some("")] {
+        let (st, body) = s.get(token, "/api/me").await;
+        assert_error(st, &body, 401, "unauthorized");
+    }
+    let (st, body) = s.post_raw(Some(&alice), "/api/me", None, vec![]).await;
+    assert_eq!(st, 405, "{body}");
+
+    let (_, doc) = s.get(None, "/api/openapi.json").await;
+    let op = &doc["paths"]["/api/me"]["get"];
+    assert!(op.is_object(), "openapi lacks GET /api/me");
+    assert!(op["responses"]["401"].is_object());
+    assert!(!op["security"].as_array().unwrap().is_empty());
+    let schema =
+        json!({"$ref": "#/components/schemas/Me", "components": doc["components"].clone()});
+    let v = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = v.iter_errors(&a).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "Me: {errors:?} in {a}");
+}
+db_test!(who_the_token_belongs_to, me);
 
 async fn bad_input(b: common::Backend) {
     let s = Server::start(b).await;
