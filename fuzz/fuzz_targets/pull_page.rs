@@ -10,7 +10,8 @@ use std::sync::OnceLock;
 use studio_core::build::Ctx;
 use studio_core::client::memory::MemoryState;
 use studio_core::client::Engine;
-use studio_core::protocol::{Mutation, Platform, PullResponse};
+use studio_core::protocol::pull::PulledPage;
+use studio_core::protocol::{Mutation, Platform};
 use studio_core::Id;
 use studio_fuzz::{block_on, id};
 
@@ -50,7 +51,7 @@ fn seeded() -> &'static MemoryState {
     })
 }
 
-fn apply(state: &mut MemoryState, platform: Platform, page: &PullResponse) -> bool {
+fn apply(state: &mut MemoryState, platform: Platform, page: &PulledPage) -> bool {
     let mut txn = state.begin();
     let finish = (!page.has_more).then_some(page.last_seq);
     match block_on(ENGINE.apply_pull(&mut txn, platform, page, None, finish)) {
@@ -66,7 +67,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, body)) = data.split_first() else {
         return;
     };
-    let Ok(page) = serde_json::from_slice::<PullResponse>(body) else {
+    let Ok(page) = serde_json::from_slice::<PulledPage>(body) else {
         return;
     };
     let platform = [

@@ -300,3 +300,93 @@ async fn matrix(b: common::Backend) {
     assert!(!changes.iter().any(|c| c["value"]["name"] == "sneaky"));
 }
 db_test!(authz_matrix, matrix);
+
+/// Who asks without a live user's token, for the table below.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Caller {
+    NoToken,
+    NotBearer,
+    UnknownToken,
+    DeletedUser,
+}
+
+/// Every API endpoint × every kind of caller: the API's own endpoints answer 401
+/// `unauthorized` to all but a live user's token, with one body whatever the reason (no
+/// hint which tokens exist), and change nothing; health and the OpenAPI document are open.
+async fn callers(b: common::Backend) {
+    let s = Server::start(b).await;
+    let ghost = s.db.token("ghost@example.com");
+    common::raw_sql(&s, b, "DELETE FROM users WHERE email = 'ghost@example.com'").await;
+    let client = id();
+    let mut endpoints: Vec<(reqwest::Method, String, Option<Value>)> = vec![
+        (reqwest::Method::GET, "/api/me".into(), None),
+        (reqwest::Method::GET, "/api/health".into(), None),
+        (reqwest::Method::GET, "/api/openapi.json".into(), None),
+    ];
+    for platform in ["projects", "canvas", "apps", "render"] {
+        endpoints.push((
+            reqwest::Method::GET,
+            format!("/api/{platform}/pull?client_id={client}&cursor=0"),
+            None,
+        ));
+    }
+    let project = id();
+    for platform in ["projects", "canvas", "apps", "render"] {
+        let body = json!({"client_id": client, "mutations": [{"seq": 1, "name": "project.create",
+            "args": {"id": project, "name": "sneaky"}}]});
+        endpoints.push((
+            reqwest::Method::POST,
+            format!("/api/{platform}/push"),
+            Some(body),
+        ));
+    }
+    for (method, path, body) in &endpoints {
+        let open = path == "/api/health" || path == "/api/openapi.json";
+        let mut refusals = Vec::new();
+        for caller in [
+            Caller::NoToken,
+            Caller::NotBearer,
+            Caller::UnknownToken,
+            Caller::DeletedUser,
+        ] {
+            let mut req = s.http.request(method.clone(), s.url(path));
+            req = match caller {
+                Caller::NoToken => req,
+                Caller::NotBearer => req.header("authorization", format!("Basic {}", s.dev_token)),
+                Caller::UnknownToken => req.bearer_auth("not-a-token-of-anyone"),
+                Caller::DeletedUser => req.bearer_auth(&ghost),
+            };
+            if let Some(body) = body {
+                req = req.json(body);
+            }
+            let res = req.send().await.expect("request");
+            let status = res.status();
+            let text = res.text().await.unwrap_or_default();
+            if open {
+                assert_eq!(status, 200, "{caller:?} {method} {path}");
+                continue;
+            }
+            let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+            assert_error(status, &body, 401, "unauthorized");
+            refusals.push(body);
+        }
+        assert!(
+            refusals.windows(2).all(|w| w[0] == w[1]),
+            "{method} {path}: refusals differ by reason: {refusals:?}"
+        );
+    }
+    // None of the refused pushes landed: the owner's own push of that id is a fresh one.
+    let (changes, _) = s.pull_all(&s.dev_token, "projects", 0).await;
+    assert!(latest(&changes, project).is_none(), "a refused push landed");
+    let (st, me) = s.get(Some(&s.dev_token), "/api/me").await;
+    assert_eq!(st, 200);
+    assert!(me["user_id"].is_string(), "{me}");
+    let (st, _) = s
+        .get(
+            Some(&s.dev_token),
+            &format!("/api/projects/pull?client_id={}&cursor=0", id()),
+        )
+        .await;
+    assert_eq!(st, 200);
+}
+db_test!(authz_callers, callers);

@@ -456,3 +456,26 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Runs `sql` on the server's database behind its back, foreign keys not enforced, as a
+/// hand edit or an old tool would.
+pub async fn raw_sql(s: &Server, b: Backend, sql: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&s.db.url)
+        .await
+        .expect("connect");
+    let unchecked = match b {
+        common::Backend::Sqlite => "PRAGMA foreign_keys = OFF",
+        common::Backend::Postgres => "SET session_replication_role = replica",
+    };
+    sqlx::raw_sql(unchecked)
+        .execute(&mut conn)
+        .await
+        .expect("fks off");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    conn.close().await.expect("close");
+}

@@ -2,7 +2,7 @@
 //! jam a client, a token without its user, variations across users, per-owner slugs,
 //! change rows for nulled parents, bounded rejections.
 
-use crate::common::{self, assert_error, id, latest, Client, Server};
+use crate::common::{self, assert_error, id, latest, raw_sql, Client, Server};
 use crate::db_test;
 use serde_json::{json, Value};
 
@@ -163,29 +163,6 @@ async fn nul_rejects_one_mutation(b: common::Backend) {
     }
 }
 db_test!(nul_in_args, nul_rejects_one_mutation);
-
-/// Runs `sql` on the server's database behind its back, foreign keys not enforced, as a
-/// hand edit or an old tool would.
-async fn raw_sql(s: &Server, b: common::Backend, sql: &str) {
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(&s.db.url)
-        .await
-        .expect("connect");
-    let unchecked = match b {
-        common::Backend::Sqlite => "PRAGMA foreign_keys = OFF",
-        common::Backend::Postgres => "SET session_replication_role = replica",
-    };
-    sqlx::raw_sql(unchecked)
-        .execute(&mut conn)
-        .await
-        .expect("fks off");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-        .execute(&mut conn)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    conn.close().await.expect("close");
-}
 
 async fn count(s: &Server, sql: &str) -> i64 {
     use sqlx::{Connection, Row};

@@ -12,7 +12,7 @@ use crate::ErrorCode;
 use serde_json::json;
 use uuid::Uuid;
 
-const ENGINE: Engine = Engine { sync: true };
+const ENGINE: Engine = Engine;
 
 fn id(n: u128) -> Uuid {
     Uuid::from_u128(n)

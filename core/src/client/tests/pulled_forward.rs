@@ -11,7 +11,7 @@ use crate::protocol::Platform;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-const ENGINE: Engine = Engine { sync: true };
+const ENGINE: Engine = Engine;
 
 fn id(n: u128) -> Uuid {
     Uuid::from_u128(n)
