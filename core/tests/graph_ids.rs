@@ -9,6 +9,7 @@ use studio_core::client::memory::MemoryState;
 use studio_core::client::record::node_unit;
 use studio_core::client::{Engine, Record};
 use studio_core::ids::Id;
+use studio_core::protocol::pull::PulledPage;
 use studio_core::protocol::{Change, EntityKind, Platform, PullResponse};
 use support::block_on;
 
@@ -24,12 +25,12 @@ fn node_change(file: Id, node: Id, who: &str) -> Change {
 }
 
 fn pull(state: &mut MemoryState, changes: Vec<Change>) {
-    let page = PullResponse {
+    let page = PulledPage::from(&PullResponse {
         cursor: 1,
         has_more: false,
         changes,
         last_seq: 0,
-    };
+    });
     let mut txn = state.begin();
     block_on(Engine.apply_pull(&mut txn, Platform::Canvas, &page, None, Some(0)))
         .expect("pull applies");

@@ -102,7 +102,8 @@ impl Inner {
         let Some(d) = &f.damage else {
             return Ok(false);
         };
-        let repair = set_aside(&self.db()?, d, self.engine.sync).await?;
+        let has_server = self.syncer.borrow().is_some();
+        let repair = set_aside(&self.db()?, d, has_server).await?;
         if repair != Repair::Gone {
             self.damage.emit(DamageEvent {
                 store: d.store.clone(),

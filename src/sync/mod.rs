@@ -595,7 +595,7 @@ impl Syncer {
                     return Err(http_failure(e));
                 }
                 Err(HttpError::Status { status: 413, .. }) => {
-                    let shift = self.refuse_oversized(&inner, first_seq).await?;
+                    let shift = self.refuse_oversized(inner, first_seq).await?;
                     before_seq = before_seq.saturating_add_signed(shift);
                 }
                 Err(e) => return Err(http_failure(e)),

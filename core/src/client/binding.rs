@@ -61,7 +61,7 @@ mod tests {
     #[test]
     fn the_first_user_binds_and_owns_earlier_edits_then_others_are_refused() {
         let mut state = MemoryState::new(new_id());
-        let engine = Engine { sync: true };
+        let engine = Engine;
         let args: ProjectCreate =
             serde_json::from_value(serde_json::json!({"id": new_id(), "name": "Offline"})).unwrap();
         let create = Mutation::ProjectCreate(args);

@@ -466,8 +466,8 @@ pub async fn raw_sql(s: &Server, b: Backend, sql: &str) {
         .await
         .expect("connect");
     let unchecked = match b {
-        common::Backend::Sqlite => "PRAGMA foreign_keys = OFF",
-        common::Backend::Postgres => "SET session_replication_role = replica",
+        Backend::Sqlite => "PRAGMA foreign_keys = OFF",
+        Backend::Postgres => "SET session_replication_role = replica",
     };
     sqlx::raw_sql(unchecked)
         .execute(&mut conn)
