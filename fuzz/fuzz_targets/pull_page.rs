@@ -8,12 +8,12 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::json;
 use std::sync::OnceLock;
 use studio_core::build::Ctx;
-use studio_core::client::memory::MemoryState;
+use studio_core::client::memory::{block_on, MemoryState};
 use studio_core::client::Engine;
 use studio_core::protocol::pull::PulledPage;
 use studio_core::protocol::{Mutation, Platform};
 use studio_core::Id;
-use studio_fuzz::{block_on, id};
+use studio_fuzz::id;
 
 const ENGINE: Engine = Engine;
 

@@ -1,26 +1,11 @@
-//! What the fuzz targets share: a tiny executor for the engine's futures (they never
-//! wait on anything outside memory) and canvas ops built from fuzz bytes over a small
-//! id pool, so generated batches hit each other's nodes instead of missing them.
+//! What the fuzz targets share: canvas ops built from fuzz bytes over a small id pool, so
+//! generated batches hit each other's nodes instead of missing them.
 
 use arbitrary::Arbitrary;
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 use studio_core::graph::ops::{GraphOp, NodeInput, NodePatch};
 use studio_core::graph::zindex;
 use studio_core::model::{Edge, Position, Viewport};
 use studio_core::Id;
-
-/// Runs a future that only touches memory to completion.
-pub fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = pin!(f);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
 
 /// Ids come from a pool of eight, so ops collide often.
 pub fn id(n: u8) -> Id {

@@ -41,22 +41,10 @@ pub async fn bind_user<T: Txn>(txn: &mut T, user: Id) -> Result<Binding, StoreEr
 mod tests {
     use super::*;
     use crate::build::Ctx;
-    use crate::client::memory::MemoryState;
+    use crate::client::memory::{block_on as run, MemoryState};
     use crate::client::Engine;
     use crate::ids::new_id;
     use crate::protocol::mutation::{Mutation, ProjectCreate};
-
-    /// The memory store never waits: polling to completion is enough.
-    fn run<F: std::future::Future>(f: F) -> F::Output {
-        use std::task::{Context, Poll, Waker};
-        let mut cx = Context::from_waker(Waker::noop());
-        let mut f = std::pin::pin!(f);
-        loop {
-            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-                return v;
-            }
-        }
-    }
 
     #[test]
     fn the_first_user_binds_and_owns_earlier_edits_then_others_are_refused() {

@@ -10,6 +10,22 @@ use super::workspace::Query;
 use crate::error::ErrorCode;
 use crate::ids::Id;
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+/// Runs the engine's future over memory to completion: a memory transaction never waits
+/// on anything outside itself, so polling until ready is a whole executor (the native
+/// tests', the simulation's and the fuzz targets').
+pub fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = pin!(f);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemoryState {

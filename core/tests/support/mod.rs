@@ -5,20 +5,7 @@
 
 pub mod server;
 
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
-
-/// Runs a future that never waits on anything outside itself.
-pub fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = pin!(f);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
+pub use studio_core::client::memory::block_on;
 
 /// xorshift64*: deterministic per seed, no dependencies.
 #[derive(Debug, Clone)]
