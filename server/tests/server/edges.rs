@@ -5,6 +5,34 @@
 use crate::common::{self, assert_error, id, latest, raw_sql, Client, Server};
 use crate::db_test;
 use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// A project of `a`'s with a file and a render chain in it: (project, file, chain).
+async fn project_file_chain(s: &Server, a: &mut Client) -> (Uuid, Uuid, Uuid) {
+    let (p, f, chain) = (id(), id(), id());
+    a.ok(
+        s,
+        "projects",
+        "project.create",
+        json!({"id": p, "name": "Villa"}),
+    )
+    .await;
+    a.ok(
+        s,
+        "canvas",
+        "file.create",
+        json!({"id": f, "project_id": p, "name": "Plan"}),
+    )
+    .await;
+    a.ok(
+        s,
+        "render",
+        "chain.create",
+        json!({"id": chain, "project_id": p, "name": "Chat"}),
+    )
+    .await;
+    (p, f, chain)
+}
 
 /// A NUL anywhere in the args is that mutation's `validation` rejection, on both
 /// databases alike; the batch goes on, a retry gets the same answers, and the client
@@ -13,28 +41,7 @@ async fn nul_rejects_one_mutation(b: common::Backend) {
     let s = Server::start(b).await;
     let tool = s.tool_id("render-to-floor-plan").await;
     let mut a = Client::new(&s.dev_token);
-    let (p, f, chain) = (id(), id(), id());
-    a.ok(
-        &s,
-        "projects",
-        "project.create",
-        json!({"id": p, "name": "Villa"}),
-    )
-    .await;
-    a.ok(
-        &s,
-        "canvas",
-        "file.create",
-        json!({"id": f, "project_id": p, "name": "Plan"}),
-    )
-    .await;
-    a.ok(
-        &s,
-        "render",
-        "chain.create",
-        json!({"id": chain, "project_id": p, "name": "Chat"}),
-    )
-    .await;
+    let (p, f, chain) = project_file_chain(&s, &mut a).await;
     let node = |data: Value, style: Value| {
         json!({"file_id": f, "ops": [{"op": "node.add", "node":
             {"id": id(), "type": "image", "position": {"x": 0, "y": 0}, "data": data, "style": style}}]})
@@ -416,28 +423,7 @@ db_test!(client_rejections_bounded, rejections_are_bounded);
 async fn slug_migration_keeps_rows(b: common::Backend) {
     let s = Server::start(b).await;
     let mut a = Client::new(&s.dev_token);
-    let (p, f, chain) = (id(), id(), id());
-    a.ok(
-        &s,
-        "projects",
-        "project.create",
-        json!({"id": p, "name": "Villa"}),
-    )
-    .await;
-    a.ok(
-        &s,
-        "canvas",
-        "file.create",
-        json!({"id": f, "project_id": p, "name": "Plan"}),
-    )
-    .await;
-    a.ok(
-        &s,
-        "render",
-        "chain.create",
-        json!({"id": chain, "project_id": p, "name": "Chat"}),
-    )
-    .await;
+    let (p, _, _) = project_file_chain(&s, &mut a).await;
     let rows = "SELECT (SELECT COUNT(*) FROM projects) + (SELECT COUNT(*) FROM canvas_files) \
                 + (SELECT COUNT(*) FROM canvas_graphs) + (SELECT COUNT(*) FROM render_chains)";
     assert_eq!(count(&s, rows).await, 4);
