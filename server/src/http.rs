@@ -105,17 +105,15 @@ async fn handle(
     req: Request<Incoming>,
     limits: HttpLimits,
 ) -> Result<Response<Body>, Dropped> {
-    if declared_length(&req).is_some_and(|n| n > BODY_MAX_BYTES as u64) {
-        return Ok(closing(ApiError::PayloadTooLarge.into_response()));
-    }
     let (parts, body) = req.into_parts();
+    if declared_length(&parts).is_some_and(|n| n > BODY_MAX_BYTES as u64) {
+        return Ok(too_large(parts).await);
+    }
     let read = axum::body::to_bytes(Body::new(body), BODY_MAX_BYTES);
     let bytes = match tokio::time::timeout(limits.body_timeout, read).await {
         Err(_) => return Err(Dropped::BodyTimeout(limits.body_timeout)),
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(e)) if is_length_limit(&e) => {
-            return Ok(closing(ApiError::PayloadTooLarge.into_response()))
-        }
+        Ok(Err(e)) if is_length_limit(&e) => return Ok(too_large(parts).await),
         Ok(Err(e)) => return Err(Dropped::BodyRead(e)),
     };
     let req = Request::from_parts(parts, Body::from(bytes));
@@ -123,8 +121,26 @@ async fn handle(
     Ok(app.oneshot(req).await.unwrap_or_else(|e| match e {}))
 }
 
-fn declared_length(req: &Request<Incoming>) -> Option<u64> {
-    req.headers()
+/// The 413 for a body over the limit, refused before the router: through the API's CORS
+/// policy all the same, or a page of another origin sees a failed fetch instead of it
+/// (and cannot split what it sent).
+async fn too_large(parts: axum::http::request::Parts) -> Response<Body> {
+    let refuse = tower::service_fn(|_: Request<Body>| async {
+        Ok::<_, std::convert::Infallible>(closing(ApiError::PayloadTooLarge.into_response()))
+    });
+    let req = Request::from_parts(parts, Body::empty());
+    match tower::Layer::layer(&crate::routes::cors(), refuse)
+        .oneshot(req)
+        .await
+    {
+        Ok(res) => res,
+        Err(never) => match never {},
+    }
+}
+
+fn declared_length(parts: &axum::http::request::Parts) -> Option<u64> {
+    parts
+        .headers
         .get(header::CONTENT_LENGTH)?
         .to_str()
         .ok()?

@@ -53,7 +53,7 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
 /// Any origin may call the API: it authenticates by bearer token, never by cookie, so a
 /// foreign page gains nothing it could not do with the token itself. This lets the app
 /// and the package's browser tests run from another origin (a dev server, a CDN).
-fn cors() -> CorsLayer {
+pub(crate) fn cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST])
