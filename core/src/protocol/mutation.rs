@@ -278,7 +278,7 @@ impl Mutation {
         }
         let tagged = serde_json::json!({ "name": name, "args": args });
         let m = Mutation::deserialize(&tagged)
-            .map_err(|e| CoreError::validation("args", e.to_string()))?;
+            .map_err(|e| CoreError::validation("args", crate::json::serde_message(&e)))?;
         m.validate()?;
         Ok(m)
     }

@@ -681,3 +681,141 @@ async fn many_connections(b: common::Backend) {
     eprintln!("threads/fds before {threads_before}/{fds_before}, after {settled:?}, 500 requests in {took:?}");
 }
 db_test!(many_concurrent_connections, many_connections);
+
+/// Words in an error message that would leak internals: file paths, Rust paths and
+/// type names, serde's wording.
+fn assert_no_internals(what: &str, body: &Value) {
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    for leak in [
+        "/home",
+        "/work",
+        "/tmp",
+        ".rs",
+        "::",
+        "src/",
+        "struct ",
+        "enum ",
+        "PushRequest",
+        "RawMutation",
+        "Uuid",
+        "studio_",
+    ] {
+        assert!(!message.contains(leak), "{what}: leaks {leak:?}: {message}");
+    }
+}
+
+/// Malformed requests: each its documented 4xx with a stable code, and no internals.
+async fn malformed_inputs(b: common::Backend) {
+    let s = Server::start(b).await;
+    let t = s.dev_token.clone();
+    let push = "/api/projects/push";
+    let valid = |client: Uuid| {
+        serde_json::to_vec(&json!({"client_id": client, "mutations": [
+            {"seq": 1, "name": "project.create", "args": {"id": id(), "name": "Never"}}]}))
+        .unwrap()
+    };
+    let mut bodies: Vec<(&str, Vec<u8>)> = vec![
+        ("invalid UTF-8", b"{\"client_id\": \"\xff\xfe\", \"mutations\": []}".to_vec()),
+        ("a lone surrogate escape", br#"{"client_id": "\ud800", "mutations": []}"#.to_vec()),
+        ("an array", b"[]".to_vec()),
+        ("a number", b"42".to_vec()),
+        ("null", b"null".to_vec()),
+        ("a string", b"\"push\"".to_vec()),
+        ("a non-UUID client_id", br#"{"client_id": "not-a-uuid", "mutations": []}"#.to_vec()),
+        ("a numeric client_id", br#"{"client_id": 7, "mutations": []}"#.to_vec()),
+        ("mutations an object", format!(r#"{{"client_id": "{}", "mutations": {{}}}}"#, id()).into_bytes()),
+        ("a mutation that is a number", format!(r#"{{"client_id": "{}", "mutations": [5]}}"#, id()).into_bytes()),
+        ("a negative seq", format!(r#"{{"client_id": "{}", "mutations": [{{"seq": -1, "name": "project.delete", "args": {{}}}}]}}"#, id()).into_bytes()),
+        ("trailing garbage", [valid(id()), b"x".to_vec()].concat()),
+    ];
+    bodies.push(("two bodies", [valid(id()), valid(id())].concat()));
+    for (what, body) in bodies {
+        let (st, res) = s
+            .post_raw(Some(&t), push, Some("application/json"), body)
+            .await;
+        assert_error(st, &res, 400, "malformed");
+        assert_no_internals(what, &res);
+    }
+    for ct in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/jsonx",
+    ] {
+        let (st, res) = s.post_raw(Some(&t), push, Some(ct), valid(id())).await;
+        assert_error(st, &res, 415, "malformed");
+        assert_no_internals(ct, &res);
+    }
+    // A mutation whose args are not an object is that mutation's rejection.
+    let mut c = Client::new(&t);
+    for args in [
+        json!(5),
+        json!([]),
+        json!(null),
+        json!({"id": "nope", "name": "x"}),
+    ] {
+        let r = c
+            .rejected(&s, "projects", "project.create", args.clone(), "validation")
+            .await;
+        assert_no_internals(&args.to_string(), &json!({"error": r["error"]}));
+    }
+    // Duplicate keys: the last one counts, as in JavaScript's JSON.parse.
+    let (first, last) = (id(), id());
+    let dup = format!(
+        r#"{{"client_id": "{}", "mutations": [{{"seq": 1, "name": "project.create", "args": {{"id": "{first}", "id": "{last}", "name": "Dup"}}}}]}}"#,
+        id()
+    );
+    let (st, res) = s
+        .post_raw(Some(&t), push, Some("application/json"), dup.into_bytes())
+        .await;
+    assert_eq!(st, 200, "{res}");
+    assert!(s.state_of(&t, "projects", last).await.is_some());
+    assert!(s.state_of(&t, "projects", first).await.is_none());
+    // Query strings: a client_id that is not a UUID.
+    for q in [
+        "?client_id=nope",
+        "?client_id=",
+        "?client_id=%FF%FE",
+        "?client_id[]=x",
+    ] {
+        let (st, res) = s.get(Some(&t), &format!("/api/projects/pull{q}")).await;
+        assert_error(st, &res, 400, "malformed");
+        assert_no_internals(q, &res);
+    }
+    // Unknown platforms and endpoints.
+    for path in [
+        "/api/games/pull?client_id=3f0a7c1e-8d5b-4b8e-9a55-0d7c8b1e2f31",
+        "/api/Projects/pull",
+        "/api/projects/sync",
+        "/api/render/pushx",
+    ] {
+        let (st, res) = s.get(Some(&t), path).await;
+        assert_error(st, &res, 404, "not_found");
+        assert_no_internals(path, &res);
+    }
+    // Methods not allowed.
+    for (method, path) in [
+        (reqwest::Method::GET, "/api/projects/push"),
+        (reqwest::Method::PUT, "/api/projects/push"),
+        (reqwest::Method::DELETE, "/api/projects/pull"),
+        (reqwest::Method::PATCH, "/api/health"),
+        (reqwest::Method::POST, "/api/openapi.json"),
+    ] {
+        let res = s
+            .http
+            .request(method.clone(), s.url(path))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap();
+        let st = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert_error(st, &body, 405, "malformed");
+        assert_no_internals(&format!("{method} {path}"), &body);
+    }
+    // None of it created anything beyond the duplicate-key project.
+    let (changes, _) = s.pull_all(&t, "projects", 0).await;
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    still_serving(&s).await;
+}
+db_test!(malformed_requests, malformed_inputs);
