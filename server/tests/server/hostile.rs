@@ -449,54 +449,53 @@ db_test!(pull_limit_and_cursor_bounds, pull_query_bounds);
 /// the server never crashes and serves the next request.
 async fn header_limits(b: common::Backend) {
     let s = Server::start(b).await;
-    let health = |extra: String, target: String| {
+    let get = |extra: String, target: String| {
         format!("GET {target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n{extra}\r\n")
     };
     let many: String = (0..500).map(|i| format!("x-h{i}: v\r\n")).collect();
-    let cases = [
+    let big_value = format!("x-big: {}\r\n", "a".repeat(1 << 20));
+    let big_token = format!("authorization: Bearer {}\r\n", "t".repeat(64 << 10));
+    let big_url = format!("/api/health?q={}", "q".repeat(1 << 20));
+    let long_query = format!(
+        "/api/projects/pull?client_id={}&cursor={}",
+        id(),
+        "9".repeat(64 << 10)
+    );
+    let health = "/api/health".to_owned();
+    // What hyper answers past its limits (no body), or what the API answers within
+    // them; a closed connection would also do.
+    let cases: [(&str, String, &[u16]); 5] = [
         (
             "a 1 MiB header value",
-            health(
-                format!("x-big: {}\r\n", "a".repeat(1 << 20)),
-                "/api/health".into(),
-            ),
+            get(big_value, health.clone()),
+            &[431],
         ),
+        // Within hyper's buffer: an unknown token, in the API's error shape.
         (
             "a 64 KiB bearer token",
-            health(
-                format!("authorization: Bearer {}\r\n", "t".repeat(64 << 10)),
-                "/api/projects/pull".into(),
-            ),
+            get(big_token, "/api/projects/pull".into()),
+            &[401, 431],
         ),
-        ("500 headers", health(many, "/api/health".into())),
-        (
-            "a 1 MiB URL",
-            health(
-                String::new(),
-                format!("/api/health?q={}", "q".repeat(1 << 20)),
-            ),
-        ),
+        ("500 headers", get(many, health), &[431]),
+        ("a 1 MiB URL", get(String::new(), big_url), &[414, 431]),
         (
             "a 64 KiB query string",
-            health(
-                String::new(),
-                format!(
-                    "/api/projects/pull?client_id={}&cursor={}",
-                    id(),
-                    "9".repeat(64 << 10)
-                ),
-            ),
+            get(String::new(), long_query),
+            &[400, 414, 431],
         ),
     ];
-    for (what, request) in cases {
+    for (what, request, allowed) in cases {
         let r = raw(&s, request.as_bytes()).await;
-        match r.status {
-            None => {}
-            Some(code) => assert!(
-                [400, 401, 413, 414, 431].contains(&code),
+        if let Some(code) = r.status {
+            assert!(
+                allowed.contains(&code),
                 "{what}: answered {code}: {}",
                 r.body
-            ),
+            );
+            if code == 401 {
+                let body: Value = serde_json::from_str(&r.body).expect("a JSON error body");
+                assert_error(StatusCode::UNAUTHORIZED, &body, 401, "unauthorized");
+            }
         }
         still_serving(&s).await;
     }
