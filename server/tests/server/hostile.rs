@@ -746,11 +746,13 @@ async fn malformed_inputs(b: common::Backend) {
         assert_no_internals(ct, &res);
     }
     // A mutation whose args are not an object is that mutation's rejection.
+    // Nor are a struct's fields by position: args are an object, as documented.
     let mut c = Client::new(&t);
     for args in [
         json!(5),
         json!([]),
         json!(null),
+        json!([id(), "Positional"]),
         json!({"id": "nope", "name": "x"}),
     ] {
         let r = c
