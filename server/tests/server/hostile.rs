@@ -820,3 +820,67 @@ async fn malformed_inputs(b: common::Backend) {
     still_serving(&s).await;
 }
 db_test!(malformed_requests, malformed_inputs);
+
+/// Framing a request smuggler would try: conflicting or bad lengths, bad chunks. hyper
+/// refuses each (400) or closes the connection, and no push is applied from the body;
+/// with both a length and chunked, chunked wins (RFC 9112 6.3): one request, one answer.
+async fn request_framing(b: common::Backend) {
+    let s = Server::start(b).await;
+    let project = id();
+    let body = String::from_utf8(padded_push(id(), project, 200)).unwrap();
+    let push =
+        |extra: &str, body: &str| format!("{}{body}", push_head(&s, "/api/projects/push", extra));
+    let both = push(
+        "content-length: 5\r\ntransfer-encoding: chunked\r\n",
+        &String::from_utf8(chunked(body.as_bytes())).unwrap(),
+    );
+    let r = raw(&s, both.as_bytes()).await;
+    assert_eq!(r.status, Some(200), "{}", r.body);
+    assert!(!r.body.contains("HTTP/1.1"), "a second answer: {}", r.body);
+    assert!(s
+        .state_of(&s.dev_token, "projects", project)
+        .await
+        .is_some());
+    let project = id();
+    let body = String::from_utf8(padded_push(id(), project, 200)).unwrap();
+    let cases = [
+        (
+            "two different Content-Lengths",
+            push("content-length: 200\r\ncontent-length: 199\r\n", &body),
+        ),
+        (
+            "a negative Content-Length",
+            push("content-length: -1\r\n", &body),
+        ),
+        (
+            "a Content-Length not a number",
+            push("content-length: 2oo\r\n", &body),
+        ),
+        (
+            "a chunk size not hex",
+            push(
+                "transfer-encoding: chunked\r\n",
+                &format!("zz\r\n{body}\r\n0\r\n\r\n"),
+            ),
+        ),
+        (
+            "an unknown transfer coding",
+            push("transfer-encoding: gzip\r\n", &body),
+        ),
+    ];
+    for (what, request) in cases {
+        let r = raw(&s, request.as_bytes()).await;
+        assert!(
+            matches!(r.status, None | Some(400) | Some(501)),
+            "{what}: answered {:?}: {}",
+            r.status,
+            r.body
+        );
+        still_serving(&s).await;
+    }
+    assert!(s
+        .state_of(&s.dev_token, "projects", project)
+        .await
+        .is_none());
+}
+db_test!(smuggling_framing, request_framing);
