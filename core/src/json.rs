@@ -156,3 +156,72 @@ mod tests {
         assert_eq!(serialized_len(&v), serde_json::to_vec(&v).unwrap().len());
     }
 }
+
+/// A serde error's text without the Rust type names it may carry ("expected struct
+/// ProjectCreate"): they are internals, and mean nothing to a client.
+pub fn serde_message(e: &serde_json::Error) -> String {
+    without_type_names(&e.to_string())
+}
+
+fn without_type_names(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let noun = match words[i] {
+            "struct" => Some("an object"),
+            "enum" | "variant" => Some("a known value"),
+            _ => None,
+        };
+        match (noun, words.get(i + 1)) {
+            (Some(noun), Some(name)) if name.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                // "tuple struct X", "struct variant X::Y": the qualifier goes too.
+                if matches!(
+                    out.last().map(String::as_str),
+                    Some("tuple" | "unit" | "newtype" | "struct")
+                ) {
+                    out.pop();
+                }
+                let tail =
+                    name.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_' || c == ':');
+                out.push(format!("{noun}{tail}"));
+                i += 2;
+            }
+            _ => {
+                out.push(words[i].to_owned());
+                i += 1;
+            }
+        }
+    }
+    out.join(" ")
+}
+
+#[cfg(test)]
+mod serde_message_tests {
+    use super::without_type_names;
+
+    #[test]
+    fn type_names_are_dropped() {
+        for (serde, client) in [
+            (
+                "invalid type: integer `5`, expected struct ProjectCreate",
+                "invalid type: integer `5`, expected an object",
+            ),
+            (
+                "invalid length 0, expected struct PushRequest with 2 elements",
+                "invalid length 0, expected an object with 2 elements",
+            ),
+            (
+                "invalid type: map, expected struct variant GraphOp::NodeAdd",
+                "invalid type: map, expected a known value",
+            ),
+            (
+                "invalid type: null, expected tuple struct Id, at line 1",
+                "invalid type: null, expected an object, at line 1",
+            ),
+            ("missing field `name`", "missing field `name`"),
+        ] {
+            assert_eq!(without_type_names(serde), client);
+        }
+    }
+}

@@ -276,9 +276,13 @@ impl Mutation {
                 format!("unknown mutation {name:?}"),
             ));
         }
+        if !args.is_object() {
+            // serde would take a struct's fields by position from an array, too.
+            return Err(CoreError::validation("args", "must be an object"));
+        }
         let tagged = serde_json::json!({ "name": name, "args": args });
         let m = Mutation::deserialize(&tagged)
-            .map_err(|e| CoreError::validation("args", e.to_string()))?;
+            .map_err(|e| CoreError::validation("args", crate::json::serde_message(&e)))?;
         m.validate()?;
         Ok(m)
     }

@@ -53,9 +53,19 @@ pub async fn push(
     check_json_content_type(&headers)?;
     let mut value: serde_json::Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::Malformed(format!("not JSON: {e}")))?;
+    if !value.is_object() {
+        // serde would also take a struct as an array of its fields: a push is an object.
+        return Err(ApiError::Malformed(
+            "not a push request: expected an object with client_id and mutations".into(),
+        ));
+    }
     integral_seqs(&mut value);
-    let req: PushRequest = serde_json::from_value(value)
-        .map_err(|e| ApiError::Malformed(format!("not a push request: {e}")))?;
+    let req: PushRequest = serde_json::from_value(value).map_err(|e| {
+        ApiError::Malformed(format!(
+            "not a push request: {}",
+            studio_core::json::serde_message(&e)
+        ))
+    })?;
     if req.mutations.len() > MUTATIONS_PER_PUSH_MAX {
         return Err(ApiError::Validation(CoreError::validation(
             "mutations",

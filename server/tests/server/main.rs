@@ -10,6 +10,7 @@ mod authz;
 mod concurrency;
 mod edges;
 mod graph;
+mod hostile;
 mod http;
 mod legacy;
 mod mutations;
