@@ -28,9 +28,11 @@ pub(crate) fn token(user: char) -> &'static str {
     t.expect("STUDIO_TEST_TOKEN_A/B are unset: run the browser suites through scripts/test.sh")
 }
 
-/// A device of `user`: its own database, syncing only when told (`sync.now()`).
+/// A device of `user`: its own database, syncing only when told (`sync.now()`). Requests
+/// time out after 4 s: long enough for a debug server on a loaded 2-core machine, short
+/// enough for the tests that wait one out.
 pub(crate) async fn device(name: &str, user: char) -> StudioStore {
-    open_with(json!({ "name": name, "serverUrl": server(), "token": token(user), "autoSync": false, "requestTimeoutMs": 1500 }))
+    open_with(json!({ "name": name, "serverUrl": server(), "token": token(user), "autoSync": false, "requestTimeoutMs": 4000 }))
         .await
         .expect("open a syncing store")
 }
@@ -556,7 +558,7 @@ async fn executions_complete_on_the_server() {
 #[wasm_bindgen_test]
 async fn two_tabs_share_one_sync() {
     let name = fresh_name("tabs");
-    let opts = json!({ "name": name, "serverUrl": server(), "token": token('a'), "syncIntervalMs": 100, "requestTimeoutMs": 1500 });
+    let opts = json!({ "name": name, "serverUrl": server(), "token": token('a'), "syncIntervalMs": 100, "requestTimeoutMs": 4000 });
     let t1 = open_with(opts.clone()).await.expect("tab 1");
     tick(100).await;
     let t2 = open_with(opts).await.expect("tab 2");

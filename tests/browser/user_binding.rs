@@ -10,7 +10,7 @@ use studio_store::api::StudioStore;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 fn options(name: &str, user: char) -> Value {
-    json!({ "name": name, "serverUrl": server(), "token": token(user), "autoSync": false, "requestTimeoutMs": 1500 })
+    json!({ "name": name, "serverUrl": server(), "token": token(user), "autoSync": false, "requestTimeoutMs": 4000 })
 }
 
 /// Whether a fresh store of `user` sees the project after a full sync.
