@@ -400,6 +400,28 @@ impl Engine {
         Ok(())
     }
 
+    /// Room on a full disk: when the server has applied every outbox entry, the entries
+    /// and the bases they kept are deleted now instead of at the end of the next pull —
+    /// a transaction that only deletes, which a full disk still commits (IndexedDB
+    /// charges a transaction for what it puts, not for what it frees). The visible state
+    /// is what the server applied; the next pull writes the server's rows over it, with
+    /// no base left to shield them. False (and nothing touched) when an entry is still
+    /// unanswered or was rejected: undoing a rejection needs the bases.
+    pub async fn release_acknowledged<T: Txn>(&self, txn: &mut T) -> Result<bool, EngineError> {
+        let meta = txn.meta().await?;
+        let entries = txn.outbox().await?;
+        let all_applied = entries
+            .iter()
+            .all(|e| e.seq <= meta.acked_through && e.rejected.is_none());
+        if entries.is_empty() || !all_applied {
+            return Ok(false);
+        }
+        let seqs: Vec<u64> = entries.iter().map(|e| e.seq).collect();
+        txn.outbox_delete(&seqs)?;
+        txn.clear_bases()?;
+        Ok(true)
+    }
+
     /// Outbox entries not yet answered by the server (what the app shows as pending).
     pub async fn pending_count<T: Txn>(&self, txn: &mut T) -> Result<usize, EngineError> {
         let meta = txn.meta().await?;

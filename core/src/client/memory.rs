@@ -33,6 +33,10 @@ pub struct MemoryState {
     pub bases: BTreeMap<Unit, Option<Record>>,
     pub outbox: BTreeMap<u64, OutboxEntry>,
     pub meta: SyncMeta,
+    /// A full disk as IndexedDB has it: every transaction that puts anything fails
+    /// `quota_exceeded` (a put is charged its size even over an old value), one that
+    /// only deletes commits.
+    pub full_disk: bool,
 }
 
 impl MemoryState {
@@ -42,6 +46,7 @@ impl MemoryState {
             bases: BTreeMap::new(),
             outbox: BTreeMap::new(),
             meta: SyncMeta::new(client_id),
+            full_disk: false,
         }
     }
 
@@ -107,6 +112,18 @@ impl Drop for MemoryTxn<'_> {
     }
 }
 
+impl MemoryTxn<'_> {
+    fn charge_put(&self) -> Result<(), StoreError> {
+        if self.state.full_disk {
+            return Err(StoreError::new(
+                ErrorCode::QuotaExceeded,
+                "the disk is full (memory store)",
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Txn for MemoryTxn<'_> {
     async fn load(&mut self, units: &[Unit]) -> Result<Vec<Option<Record>>, StoreError> {
         Ok(units
@@ -126,6 +143,9 @@ impl Txn for MemoryTxn<'_> {
     }
 
     fn write(&mut self, unit: &Unit, value: Option<&Record>) -> Result<(), StoreError> {
+        if value.is_some() {
+            self.charge_put()?;
+        }
         let old = match value {
             Some(r) if r.unit() == *unit => self.state.visible.insert(*unit, r.clone()),
             Some(_) => {
@@ -157,6 +177,7 @@ impl Txn for MemoryTxn<'_> {
     }
 
     fn write_base(&mut self, unit: &Unit, value: Option<&Record>) -> Result<(), StoreError> {
+        self.charge_put()?;
         let old = self.state.bases.insert(*unit, value.cloned());
         self.undo.push(Undo::Base(*unit, old));
         Ok(())
@@ -191,6 +212,7 @@ impl Txn for MemoryTxn<'_> {
     }
 
     fn outbox_put(&mut self, entry: &OutboxEntry) -> Result<(), StoreError> {
+        self.charge_put()?;
         let old = self.state.outbox.insert(entry.seq, entry.clone());
         self.undo.push(Undo::OutboxEntry(entry.seq, old));
         Ok(())
@@ -210,6 +232,7 @@ impl Txn for MemoryTxn<'_> {
     }
 
     fn put_meta(&mut self, meta: &SyncMeta) -> Result<(), StoreError> {
+        self.charge_put()?;
         self.undo.push(Undo::Meta(std::mem::replace(
             &mut self.state.meta,
             meta.clone(),

@@ -268,6 +268,22 @@ impl Mutation {
         "render.create",
     ];
 
+    /// Whether it only takes content away (a delete, or graph ops that only remove):
+    /// what a full disk should still let through, as it frees room once synced.
+    pub fn only_removes(&self) -> bool {
+        use crate::graph::ops::GraphOp;
+        match self {
+            Mutation::ProjectDelete(_) | Mutation::FileDelete(_) | Mutation::TemplateDelete(_) => {
+                true
+            }
+            Mutation::GraphApply(g) => g
+                .ops
+                .iter()
+                .all(|op| matches!(op, GraphOp::NodeRemove { .. } | GraphOp::EdgeRemove { .. })),
+            _ => false,
+        }
+    }
+
     /// Parses and checks one raw mutation.
     pub fn from_raw(name: &str, args: &Value) -> Result<Mutation> {
         if !Mutation::NAMES.contains(&name) {

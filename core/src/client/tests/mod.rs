@@ -1,5 +1,6 @@
 //! Engine tests on the memory store.
 
+mod full_disk;
 mod oversized;
 mod pulled_forward;
 
