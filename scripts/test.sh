@@ -78,4 +78,7 @@ if [ -f www/package.json ]; then
   (cd www && npm run build && STUDIO_SERVER_BIN="$server" npm test)
 fi
 
+step "package under a real full disk (Chromium's quota through the DevTools protocol)"
+(cd tests/quota && STUDIO_SERVER_BIN="$server" npm test)
+
 step "all suites passed"

@@ -36,6 +36,7 @@ use studio_core::build::Ctx;
 use studio_core::client::engine::EditOutcome;
 use studio_core::client::{Engine, Topic};
 use studio_core::protocol::Mutation;
+use studio_core::ErrorCode;
 use wasm_bindgen::prelude::*;
 use watch::{parse_topic, Origin, Watchers};
 
@@ -55,6 +56,8 @@ pub(crate) struct Inner {
     pub storage: RefCell<crate::sync::storage::StorageUse>,
     pub tabs: RefCell<Option<Tabs>>,
     pub syncer: RefCell<Option<Rc<Syncer>>>,
+    /// The full-disk reserve was spent and is to be put back ([`crate::idb::reserve`]).
+    pub reserve_spent: Cell<bool>,
 }
 
 impl Inner {
@@ -71,8 +74,12 @@ impl Inner {
     /// An optimistic edit: one transaction writes the new visible state and the outbox
     /// entry; the promise resolves when it has committed. A damaged record in its way
     /// is set aside (reported) and the edit tried again on what is left.
+    /// On a full disk, an edit that only removes gets room made once (the reserve, an
+    /// outbox the server has applied) and is tried again; one that adds content fails
+    /// `quota_exceeded` and leaves the reserve to deletes and sync.
     pub async fn edit(&self, m: &Mutation) -> Result<EditOutcome> {
         let mut repairs = 0;
+        let mut made_room = false;
         loop {
             match self.edit_once(m).await {
                 Err(f) if f.damage.is_some() && repairs < MAX_REPAIRS => {
@@ -81,7 +88,42 @@ impl Inner {
                         return Err(f);
                     }
                 }
+                Err(f) if f.code == ErrorCode::QuotaExceeded && !made_room && m.only_removes() => {
+                    made_room = true;
+                    if !self.make_room().await.unwrap_or(false) {
+                        return Err(f);
+                    }
+                }
                 done => return done,
+            }
+        }
+    }
+
+    /// Frees what a full disk lets go of: the reserve, and the outbox entries and bases
+    /// of an outbox the server has applied (both transactions only delete, which a full
+    /// disk still commits). True when anything was freed.
+    pub async fn make_room(&self) -> Result<bool> {
+        let db = self.db()?;
+        let mut freed = crate::idb::reserve::release(&db).await?;
+        if freed {
+            self.reserve_spent.set(true);
+        }
+        let mut txn = IdbTxn::begin(&db)?;
+        if self.engine.release_acknowledged(&mut txn).await? {
+            txn.commit().await?;
+            freed = true;
+        }
+        Ok(freed)
+    }
+
+    /// Puts the reserve back once it was spent and there may be room again.
+    pub async fn restore_reserve(&self) {
+        if !self.reserve_spent.get() {
+            return;
+        }
+        if let Ok(db) = self.db() {
+            if crate::idb::reserve::restore(&db).await.is_ok() {
+                self.reserve_spent.set(false);
             }
         }
     }
@@ -208,6 +250,8 @@ impl StudioStore {
                 storage: RefCell::new(Default::default()),
                 tabs: RefCell::new(None),
                 syncer: RefCell::new(None),
+                // Put in at open when missing (a new database, or spent and not back).
+                reserve_spent: Cell::new(true),
             });
             damage::register(&inner);
             if let Some(why) = &prepared.rebuilt {
@@ -257,6 +301,9 @@ impl StudioStore {
                 *inner.syncer.borrow_mut() = Some(syncer);
             }
             crate::sync::storage::start(&inner);
+            // Not awaited: the open does not wait on a quarter-megabyte write.
+            let reserving = inner.clone();
+            wasm_bindgen_futures::spawn_local(async move { reserving.restore_reserve().await });
             Ok(StudioStore { inner }.into())
         })
     }

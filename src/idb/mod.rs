@@ -5,5 +5,6 @@ pub mod codec;
 pub mod open;
 pub mod read;
 pub mod repair;
+pub mod reserve;
 pub mod schema;
 pub mod txn;

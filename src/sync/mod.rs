@@ -519,6 +519,7 @@ impl Syncer {
     async fn round(&self) -> Result<(), Failure> {
         let inner = self.inner.upgrade().ok_or_else(Failure::closed)?;
         let mut repairs = 0;
+        let mut made_room = false;
         loop {
             match self.round_once(&inner).await {
                 Err(f) if f.damage.is_some() && repairs < MAX_REPAIRS => {
@@ -526,6 +527,18 @@ impl Syncer {
                     if !inner.repair(&f).await.unwrap_or(false) {
                         return Err(f);
                     }
+                }
+                // A full disk: what the push just had applied is freed without a
+                // write, and the round goes again on the room that made.
+                Err(f) if f.code == ErrorCode::QuotaExceeded && !made_room => {
+                    made_room = true;
+                    if !inner.make_room().await.unwrap_or(false) {
+                        return Err(f);
+                    }
+                }
+                Ok(()) => {
+                    inner.restore_reserve().await;
+                    return Ok(());
                 }
                 done => return done,
             }
