@@ -1,6 +1,7 @@
 use crate::apply::{self, Ctx};
 use crate::auth::{now_ms, AuthUser};
 use crate::clients;
+use crate::db::Tx;
 use crate::error::{ApiError, ApplyError};
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -9,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 use studio_core::limits::MUTATIONS_PER_PUSH_MAX;
 use studio_core::protocol::{
     ErrorDetail, Mutation, MutationResult, MutationStatus, Platform, PushRequest, PushResponse,
@@ -16,8 +18,9 @@ use studio_core::protocol::{
 };
 use studio_core::{CoreError, ErrorCode};
 
-/// Applies a batch of mutations in seq order, each in its own transaction with the
-/// client's new last_seq.
+/// Applies a batch of mutations in seq order: runs of them in one write transaction
+/// each (one commit, not one per mutation), each mutation under its own savepoint,
+/// with the client's new last_seq.
 #[utoipa::path(post, path = "/api/{platform}/push", tag = "sync",
     params(("platform" = String, Path, description = "projects | canvas | apps | render")),
     request_body = studio_core::protocol::PushRequest,
@@ -181,7 +184,7 @@ async fn push_batch(
     let client = req.client_id;
     // A foreign client id fails here, before anything changes.
     let first = req.mutations.iter().map(|m| m.seq).min().unwrap_or(0);
-    let (mut last, mut earlier) = {
+    let (last, mut earlier) = {
         let mut tx = state.db.begin().await?;
         let last = clients::last_seq(&mut tx, client, user).await?;
         // A retry after a lost response gets the answers it missed, rejections included.
@@ -193,62 +196,142 @@ async fn push_batch(
         tx.commit().await?;
         (last, earlier)
     };
-    let mut results = Vec::with_capacity(req.mutations.len());
-    let mut wake_runner = false;
-    let mut pruned = false;
-    for raw in &req.mutations {
-        if raw.seq <= last {
-            // Already processed (a retry after a lost response): same answer, no re-run.
-            results.push(answered(raw.seq, &mut earlier));
-            continue;
-        }
-        if raw.seq > last + 1 {
-            return Err(ApiError::SeqGap {
-                last_seq: last,
-                results,
-            });
-        }
-        let mut tx = state.db.write().await?;
+    let mut batch = Batch {
+        state,
+        user,
+        platform,
+        client,
+        last,
+        results: Vec::with_capacity(req.mutations.len()),
+        wake_runner: false,
+        pruned: false,
+        first,
+    };
+    let mut pending = req.mutations.iter().peekable();
+    // Answers for what was processed before (a retry), without a write transaction.
+    while let Some(raw) = pending.next_if(|raw| raw.seq <= batch.last) {
+        batch.results.push(answered(raw.seq, &mut earlier));
+    }
+    while pending.peek().is_some() {
+        batch.write_run(&mut pending, &mut earlier).await?;
+    }
+    if batch.wake_runner {
+        state.runner.notify_one();
+    }
+    Ok(PushResponse {
+        results: batch.results,
+        last_seq: batch.last,
+    })
+}
+
+/// How long one write transaction may take mutations of a push before it commits and
+/// the next begins: long enough that a push of small mutations costs one commit (one
+/// fsync, one lock of the sequence counter) instead of one per mutation, short enough
+/// that writers of other users wait no longer than this behind a large push.
+const WRITE_RUN_BUDGET: Duration = Duration::from_millis(50);
+
+/// A push being processed: its answers so far and the client's last processed seq.
+struct Batch<'a> {
+    state: &'a AppState,
+    user: studio_core::Id,
+    platform: Platform,
+    client: studio_core::Id,
+    last: u64,
+    results: Vec<MutationResult>,
+    wake_runner: bool,
+    pruned: bool,
+    first: u64,
+}
+
+impl Batch<'_> {
+    /// Applies the next mutations in one write transaction, each under a savepoint (a
+    /// rejected one rolls back alone), until the budget is spent or a seq gap; the
+    /// client's last_seq and rejections commit with them.
+    async fn write_run<'m>(
+        &mut self,
+        pending: &mut std::iter::Peekable<impl Iterator<Item = &'m RawMutation>>,
+        earlier: &mut HashMap<u64, ErrorDetail>,
+    ) -> Result<(), ApiError> {
+        let started = Instant::now();
+        let mut tx = self.state.db.write().await?;
         // Under the write lock: another request of this client may have moved on.
-        let current = clients::last_seq(&mut tx, client, user).await?;
-        if raw.seq <= current {
-            // Another request of this client processed it meanwhile.
-            earlier.extend(clients::rejections(&mut tx, client, raw.seq, current).await?);
-            tx.rollback().await?;
-            last = current;
-            results.push(answered(raw.seq, &mut earlier));
-            continue;
+        let current = clients::last_seq(&mut tx, self.client, self.user).await?;
+        if current > self.last {
+            earlier
+                .extend(clients::rejections(&mut tx, self.client, self.last + 1, current).await?);
+            self.last = current;
         }
-        if raw.seq > current + 1 {
-            tx.rollback().await?;
-            return Err(ApiError::SeqGap {
-                last_seq: current,
-                results,
-            });
-        }
-        if !pruned {
+        if !self.pruned {
             // Rows only grow in write transactions like this one: prune in the first.
-            clients::forget_rejections_before(&mut tx, client, first).await?;
-            pruned = true;
+            clients::forget_rejections_before(&mut tx, self.client, self.first).await?;
+            self.pruned = true;
         }
+        let before = self.last;
         let now = now_ms();
+        while let Some(raw) = pending.peek().copied() {
+            if raw.seq <= self.last {
+                // Another request of this client processed it meanwhile.
+                self.results.push(answered(raw.seq, earlier));
+            } else if raw.seq > self.last + 1 {
+                self.finish_run(tx, before, now).await?;
+                return Err(ApiError::SeqGap {
+                    last_seq: self.last,
+                    results: std::mem::take(&mut self.results),
+                });
+            } else {
+                let result = self.apply_one(&mut tx, raw, now).await?;
+                self.last = raw.seq;
+                self.results.push(result);
+            }
+            pending.next();
+            if started.elapsed() >= WRITE_RUN_BUDGET {
+                break;
+            }
+        }
+        self.finish_run(tx, before, now).await
+    }
+
+    /// Commits a run, with the client's new last_seq when it moved and the rejections
+    /// it answered (kept for a retry after a lost response; after the client's row,
+    /// which they belong to).
+    async fn finish_run(&self, mut tx: Tx, before: u64, now: i64) -> Result<(), ApiError> {
+        if self.last > before {
+            clients::set_last_seq(&mut tx, self.client, self.user, self.last, now).await?;
+        }
+        let run = self.results.iter().filter(|r| r.seq > before);
+        for r in run {
+            if let Some(e) = &r.error {
+                clients::record_rejection(&mut tx, self.client, r.seq, e, now).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One mutation under a savepoint: applied, or rejected and rolled back alone.
+    async fn apply_one(
+        &mut self,
+        tx: &mut Tx,
+        raw: &RawMutation,
+        now: i64,
+    ) -> Result<MutationResult, ApiError> {
         tx.savepoint().await?;
-        let outcome = match parse(raw, platform) {
+        let outcome = match parse(raw, self.platform) {
             Err(detail) => Err(ApplyError::Rejected(detail)),
             Ok(m) => {
                 let ctx = Ctx {
-                    user,
+                    user: self.user,
                     now,
-                    settings: &state.settings,
+                    settings: &self.state.settings,
                 };
-                wake_runner |= matches!(
+                self.wake_runner |= matches!(
                     m,
                     Mutation::ExecutionCreate(_) | Mutation::ExecutionReplay(_)
                 );
-                apply::apply(&mut tx, &ctx, m).await
+                apply::apply(tx, &ctx, m).await
             }
         };
-        let result = match outcome {
+        Ok(match outcome {
             Ok(()) => {
                 tx.release_savepoint().await?;
                 applied(raw.seq)
@@ -270,20 +353,6 @@ async fn push_batch(
                 };
                 rejected(raw.seq, detail)
             }
-        };
-        clients::set_last_seq(&mut tx, client, user, raw.seq, now).await?;
-        if let Some(e) = &result.error {
-            clients::record_rejection(&mut tx, client, raw.seq, e, now).await?;
-        }
-        tx.commit().await?;
-        last = raw.seq;
-        results.push(result);
+        })
     }
-    if wake_runner {
-        state.runner.notify_one();
-    }
-    Ok(PushResponse {
-        results,
-        last_seq: last,
-    })
 }
