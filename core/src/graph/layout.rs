@@ -76,7 +76,7 @@ pub fn needs(ops: &[GraphOp]) -> Needs {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::graph::doc::GraphDoc;
     use crate::graph::ops::{NodeInput, NodePatch};
@@ -84,12 +84,12 @@ mod tests {
     use proptest::prelude::*;
     use uuid::Uuid;
 
-    fn id(n: u8) -> Id {
+    pub(crate) fn id(n: u8) -> Id {
         // Spread small numbers over the id space, so they land in different buckets.
         Uuid::from_u128(u128::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835))
     }
 
-    fn op_strategy() -> impl Strategy<Value = GraphOp> {
+    pub(crate) fn op_strategy() -> impl Strategy<Value = GraphOp> {
         let n = 0u8..24;
         prop_oneof![
             n.clone().prop_map(|i| GraphOp::NodeAdd {

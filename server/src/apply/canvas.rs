@@ -7,9 +7,9 @@ use crate::db::Tx;
 use crate::error::{not_found, slug_taken, ApplyResult};
 use crate::store;
 use studio_core::build;
-use studio_core::graph::GraphDoc;
+use studio_core::graph::rows::row_needs;
 use studio_core::ids::{graph_id_for, Id};
-use studio_core::model::{CanvasFile, Edge, Project};
+use studio_core::model::{CanvasFile, Project};
 use studio_core::protocol::mutation::{FileCreate, FileUpdate, GraphApply};
 use studio_core::protocol::EntityKind;
 use studio_core::validate::slug;
@@ -96,7 +96,7 @@ pub async fn delete_file(tx: &mut Tx, ctx: &Ctx<'_>, id: Id) -> ApplyResult<()> 
     // A migrated legacy graph keeps its own id, not the one derived from its file.
     let graph_id = store::canvas::get_graph_by_file(tx, id)
         .await?
-        .map_or_else(|| graph_id_for(id), |g| g.meta.id);
+        .map_or_else(|| graph_id_for(id), |g| g.id);
     // The graph goes with its file (FK cascade).
     store::canvas::delete_file(tx, id).await?;
     changelog::file_parts_deleted(tx, id).await?;
@@ -114,10 +114,12 @@ pub async fn delete_file(tx: &mut Tx, ctx: &Ctx<'_>, id: Id) -> ApplyResult<()> 
 
 pub async fn apply_graph(tx: &mut Tx, ctx: &Ctx<'_>, a: GraphApply) -> ApplyResult<()> {
     let (_, p) = writable_file(tx, ctx.user, a.file_id).await?;
-    let Some(row) = store::canvas::get_graph_by_file(tx, a.file_id).await? else {
+    let Some(mut meta) = store::canvas::get_graph_by_file(tx, a.file_id).await? else {
         return Err(not_found("canvas_file", a.file_id));
     };
-    let mut doc = GraphDoc::from_parts(row.nodes, row.edges, row.meta.viewport);
+    // Only the rows the ops name, check or cascade to: the cost follows the ops.
+    let needs = row_needs(&a.ops);
+    let mut doc = store::graph::load(tx, a.file_id, &needs, meta.viewport).await?;
     // An op that does not fit (core's merge rules: a node that is not there, a
     // duplicate id, a parent cycle) rejects the mutation, naming the op: `applied`
     // always means stored. Only removals of what is gone already change nothing.
@@ -125,12 +127,11 @@ pub async fn apply_graph(tx: &mut Tx, ctx: &Ctx<'_>, a: GraphApply) -> ApplyResu
     if !report.changed_anything() {
         return Ok(());
     }
-    let mut meta = row.meta;
     meta.version += 1;
     meta.viewport = doc.viewport;
     meta.updated_at = ctx.now;
-    let edges: Vec<&Edge> = doc.edges.values().collect();
-    store::canvas::update_graph(tx, &meta, &doc.ordered_nodes(), &edges).await?;
+    store::graph::write(tx, a.file_id, &doc, &report).await?;
+    store::canvas::update_graph_meta(tx, &meta).await?;
 
     let aud = Audience::project(&p);
     let (file_id, version) = (a.file_id, meta.version);

@@ -9,7 +9,7 @@ use crate::db::{DbResult, Query, Tx};
 use crate::store;
 use std::collections::HashMap;
 use studio_core::ids::Id;
-use studio_core::model::Project;
+use studio_core::model::{Edge, Node, Project};
 use studio_core::protocol::EntityKind;
 
 /// Offline tools are no catalog file's rows: version 0, so any catalog that brings the
@@ -103,7 +103,10 @@ async fn write_files(
     for (f, g) in &plan.files {
         store::canvas::insert_file(tx, f).await?;
         store::canvas::insert_graph(tx, &g.meta, f.user_id).await?;
-        store::canvas::update_graph(tx, &g.meta, &g.nodes, &g.edges).await?;
+        let nodes: Vec<&Node> = g.nodes.iter().collect();
+        let edges: Vec<&Edge> = g.edges.iter().collect();
+        store::graph::put_nodes(tx, f.id, &nodes).await?;
+        store::graph::put_edges(tx, f.id, &edges).await?;
         let Some(a) = audience(f.project_id) else {
             continue;
         };

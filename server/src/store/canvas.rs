@@ -111,19 +111,20 @@ pub async fn file_slugs_with_prefix(
     rows.iter().map(|r| r.text("slug")).collect()
 }
 
-/// A graph row: its meta, nodes in draw order and connections.
+/// A whole graph: its meta, nodes in draw order and connections (what the legacy
+/// migration writes).
 pub struct GraphRow {
     pub meta: GraphMeta,
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
 }
 
-pub async fn get_graph_by_file(tx: &mut Tx, file_id: Id) -> DbResult<Option<GraphRow>> {
+pub async fn get_graph_by_file(tx: &mut Tx, file_id: Id) -> DbResult<Option<GraphMeta>> {
     let Some(r) = tx
         .fetch_optional(
             Query::new(
-                "SELECT id, file_id, project_id, nodes, connections, viewport, version, created_at, \
-                 updated_at FROM canvas_graphs WHERE file_id = $1",
+                "SELECT id, file_id, project_id, viewport, version, created_at, updated_at \
+                 FROM canvas_graphs WHERE file_id = $1",
             )
             .bind(file_id),
         )
@@ -131,33 +132,28 @@ pub async fn get_graph_by_file(tx: &mut Tx, file_id: Id) -> DbResult<Option<Grap
     else {
         return Ok(None);
     };
-    Ok(Some(GraphRow {
-        meta: GraphMeta {
-            id: r.id("id")?,
-            file_id: r.id("file_id")?,
-            project_id: r.id("project_id")?,
-            viewport: r.json_as::<Viewport>("viewport")?,
-            version: r.i64("version")?,
-            created_at: r.i64("created_at")?,
-            updated_at: r.i64("updated_at")?,
-        },
-        nodes: r.json_as("nodes")?,
-        edges: r.json_as("connections")?,
+    Ok(Some(GraphMeta {
+        id: r.id("id")?,
+        file_id: r.id("file_id")?,
+        project_id: r.id("project_id")?,
+        viewport: r.json_as::<Viewport>("viewport")?,
+        version: r.i64("version")?,
+        created_at: r.i64("created_at")?,
+        updated_at: r.i64("updated_at")?,
     }))
 }
 
+/// A graph's meta row; its nodes and edges are rows of their own (`store::graph`).
 pub async fn insert_graph(tx: &mut Tx, g: &GraphMeta, user_id: Option<Id>) -> DbResult<()> {
     tx.execute(
         Query::new(
-            "INSERT INTO canvas_graphs (id, file_id, project_id, user_id, nodes, connections, viewport, \
-             version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO canvas_graphs (id, file_id, project_id, user_id, viewport, version, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(g.id)
         .bind(g.file_id)
         .bind(g.project_id)
         .bind(user_id)
-        .bind(serde_json::json!([]))
-        .bind(serde_json::json!([]))
         .bind_json(&g.viewport)
         .bind(g.version)
         .bind(g.created_at)
@@ -167,22 +163,12 @@ pub async fn insert_graph(tx: &mut Tx, g: &GraphMeta, user_id: Option<Id>) -> Db
     .map(drop)
 }
 
-/// Writes a graph's nodes, connections and meta. Takes anything that serializes as the
-/// arrays, so a caller can pass borrowed nodes.
-pub async fn update_graph(
-    tx: &mut Tx,
-    meta: &GraphMeta,
-    nodes: &impl serde::Serialize,
-    edges: &impl serde::Serialize,
-) -> DbResult<()> {
+pub async fn update_graph_meta(tx: &mut Tx, meta: &GraphMeta) -> DbResult<()> {
     tx.execute(
         Query::new(
-            "UPDATE canvas_graphs SET nodes = $2, connections = $3, viewport = $4, version = $5, \
-             updated_at = $6 WHERE id = $1",
+            "UPDATE canvas_graphs SET viewport = $2, version = $3, updated_at = $4 WHERE id = $1",
         )
         .bind(meta.id)
-        .bind_json(nodes)
-        .bind_json(edges)
         .bind_json(&meta.viewport)
         .bind(meta.version)
         .bind(meta.updated_at),

@@ -2,6 +2,7 @@
 
 pub mod apps;
 pub mod canvas;
+pub mod graph;
 pub mod projects;
 pub mod render;
 

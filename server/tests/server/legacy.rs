@@ -354,7 +354,7 @@ async fn check_recovered_canvas(s: &Server) {
     let found = row(
         &s.db.url,
         "SELECT u.email, CAST(f.id AS TEXT), CAST(g.id AS TEXT) FROM canvas_files f \
-         JOIN canvas_graphs g ON g.file_id = f.id JOIN projects p ON p.id = f.project_id \
+         JOIN canvas_graphs_json g ON g.file_id = f.id JOIN projects p ON p.id = f.project_id \
          JOIN users u ON u.id = p.user_id \
          WHERE f.name = 'Recovered canvas' AND CAST(g.nodes AS TEXT) <> '[]' \
          ORDER BY f.id LIMIT 1",
