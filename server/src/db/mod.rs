@@ -150,7 +150,9 @@ impl Db {
             .create_if_missing(true)
             .foreign_keys(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: a commit is on disk before its push is answered, even across a
+            // power loss; a push commits once per run, so this costs one fsync per run.
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(30))
             .disable_statement_logging();
         let pool = SqlitePoolOptions::new()
