@@ -536,21 +536,51 @@ async fn executions_complete_on_the_server() {
     let p = ok(a.projects().create(js(json!({ "name": "Villa" })))).await;
     let e = ok(a.apps().create_execution(js(json!({ "toolSlug": "render-to-section", "projectId": p["id"], "inputImages": ["https://img/a.png"], "inputSettings": { "sectionCutDirection": "transverse" } })))).await;
     assert_eq!(e["status"], "pending");
-    let mut status = Value::Null;
-    for _ in 0..40 {
-        sync(&a).await;
-        status = ok(a.apps().get_execution(js(e["id"].clone()))).await;
-        if status["status"] == "completed" || status["status"] == "failed" {
-            break;
-        }
-        tick(100).await;
-    }
+    let status = finished(&a, &e["id"]).await;
     assert_eq!(status["status"], "completed", "{status}");
     assert!(status["output_url"].as_str().is_some());
     let replay = ok(a.apps().replay_execution(js(e["id"].clone()))).await;
     sync(&a).await;
     let kids = ok(a.apps().variations(js(e["id"].clone()))).await;
     assert_eq!(kids[0]["id"], replay["id"]);
+}
+
+/// Polls until the server's runner has finished `id` (completed or failed).
+async fn finished(store: &StudioStore, id: &Value) -> Value {
+    let mut e = Value::Null;
+    for _ in 0..60 {
+        sync(store).await;
+        e = ok(store.apps().get_execution(js(id.clone()))).await;
+        if e["status"] == "completed" || e["status"] == "failed" {
+            break;
+        }
+        tick(100).await;
+    }
+    e
+}
+
+/// Issue 9, case 11: when a parent execution goes (here with its project), the server
+/// clears its children's `parent_execution_id` with a change row, so a device that
+/// synced the child drops the stale id too, not only the server.
+#[wasm_bindgen_test]
+async fn a_deleted_parent_execution_is_cleared_from_its_children_on_devices() {
+    let a = device(&fresh_name("parent"), 'a').await;
+    let old = ok(a.projects().create(js(json!({ "name": "Old" })))).await;
+    let new = ok(a.projects().create(js(json!({ "name": "New" })))).await;
+    let exec = |p: &Value| json!({ "toolSlug": "render-to-section", "projectId": p["id"], "inputImages": ["https://img/a.png"], "inputSettings": { "sectionCutDirection": "transverse" } });
+    let parent = ok(a.apps().create_execution(js(exec(&old)))).await;
+    let mut input = exec(&new);
+    input["parentExecutionId"] = parent["id"].clone();
+    let child = ok(a.apps().create_execution(js(input))).await;
+    finished(&a, &parent["id"]).await;
+    let before = finished(&a, &child["id"]).await;
+    assert_eq!(before["parent_execution_id"], parent["id"], "{before}");
+
+    ok(a.projects().delete(js(old["id"].clone()))).await;
+    sync(&a).await;
+    sync(&a).await;
+    let after = ok(a.apps().get_execution(js(child["id"].clone()))).await;
+    assert!(after["parent_execution_id"].is_null(), "{after}");
 }
 
 /// Two stores on one database in one page behave as two tabs: one syncs, both see
