@@ -10,6 +10,7 @@
 //     [--push-reps 3] [--pending 10000] [--push-files 100] [--query-reps 60] [--executions 5000] [--files 2000]
 //     [--server-reps 3] [--server-sizes 100,1000,10000] [--profile BENCH]
 //     [--seed 1] [--server PATH] [--pkg DIR] [--out FILE | --out -]
+//     [--postgres ADMIN_URL]   (the server on a fresh PostgreSQL database per start, not SQLite)
 
 import { createServer, request as httpRequest, Agent } from "node:http";
 import { spawn, execFileSync } from "node:child_process";
@@ -53,6 +54,7 @@ function parseArgs(argv) {
     profile: null, // a benchmark name: CPU-profile the page during it (CDP), print the top functions
     pkg: null, // the repo's pkg/ (scripts/build-pkg.sh); --pkg store/.pkg for the wasm-opt variant
     out: null,
+    postgres: null, // an admin URL: each server start gets a fresh database on it
   };
   const camel = (s) => s.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
   for (let i = 0; i < argv.length; i++) {
@@ -62,7 +64,7 @@ function parseArgs(argv) {
     if (k === "only") {
       cfg.only = v.split(",");
       for (const x of cfg.only) if (!ALL.includes(x)) throw new Error(`unknown benchmark ${x}; one of ${ALL}`);
-    } else if (k === "server" || k === "pkg" || k === "out" || k === "profile" || k === "serverSizes") cfg[k] = v;
+    } else if (k === "server" || k === "pkg" || k === "out" || k === "profile" || k === "serverSizes" || k === "postgres") cfg[k] = v;
     else if (k in cfg) cfg[k] = Number(v);
     else throw new Error(`unknown option --${k0}`);
   }
@@ -121,10 +123,17 @@ function run(bin, args, env) {
   return execFileSync(bin, args, { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 }
 
-async function startServer(bin, nTokens, dir) {
+/** A fresh PostgreSQL database next to `admin`'s, by psql (Debian's client). */
+function freshPostgres(admin) {
+  const name = `bench_${process.pid}_${Date.now()}`;
+  execFileSync("psql", [admin, "-qAtc", `CREATE DATABASE ${name}`]);
+  return admin.replace(/\/[^/]*$/, `/${name}`);
+}
+
+async function startServer(bin, nTokens, dir, postgres = null) {
   const env = {
     ...process.env,
-    DATABASE_URL: `sqlite://${join(dir, "bench.sqlite")}`,
+    DATABASE_URL: postgres ? freshPostgres(postgres) : `sqlite://${join(dir, "bench.sqlite")}`,
     STUDIO_DATA_DIR: dir,
     RUST_LOG: "warn",
   };
@@ -575,6 +584,7 @@ async function main() {
   const results = { meta: { ...(await meta(cfg)), date: new Date().toISOString(), argv: process.argv.slice(2), config: cfg }, benches: {} };
   const md = [];
   const loads = {};
+  md.push(`Server database: ${cfg.postgres ? "PostgreSQL (a fresh database per server start)" : "SQLite (a fresh file per server start)"}.`);
 
   if (cfg.only.includes("size")) {
     const s = await sizeBench(cfg.pkg);
@@ -584,7 +594,7 @@ async function main() {
   const browserBenches = cfg.only.filter((b) => b !== "size" && b !== "server");
   if (cfg.only.includes("server")) {
     const dir = await mkdtemp(join(tmpdir(), "studio-store-bench-"));
-    const srv = await startServer(cfg.server, 1, dir);
+    const srv = await startServer(cfg.server, 1, dir, cfg.postgres);
     try {
       const t0 = Date.now();
       const la0 = loadavg()[0];
@@ -608,7 +618,7 @@ async function main() {
     let page = null;
     let ctx = null;
     try {
-      srv = needServer ? await startServer(cfg.server, nTokens, dir) : { url: "http://127.0.0.1:9", tokens: [], child: null };
+      srv = needServer ? await startServer(cfg.server, nTokens, dir, cfg.postgres) : { url: "http://127.0.0.1:9", tokens: [], child: null };
       if (needServer) console.error(`[run] studio-server ${srv.url} (db in ${dir})`);
       page = await servePage(cfg.pkg, srv.url);
       const url = `http://127.0.0.1:${page.address().port}/index.html`;
