@@ -10,6 +10,7 @@ mod db;
 mod error;
 mod http;
 mod legacy;
+mod live;
 mod routes;
 mod runner;
 mod settings_schema;
@@ -242,7 +243,10 @@ async fn serve(
         db: db.clone(),
         settings: Arc::default(),
         runner: Arc::default(),
+        live: live::Hub::default(),
     };
+    state.live.listen(&state.db);
+    let state_live = state.live.clone();
     tokio::spawn(runner::run(state.clone(), config::runner_delay()));
     let app = routes::router(state, &dirs);
     let listener = tokio::net::TcpListener::bind(&addr).await?;
@@ -254,7 +258,13 @@ async fn serve(
         dirs.pkg.display(),
         db.backend().as_str()
     );
-    http::serve(listener, app, limits, shutdown_signal()).await;
+    let live = state_live;
+    let shutdown = async move {
+        shutdown_signal().await;
+        // The event streams end, or a graceful shutdown would wait on them forever.
+        live.close();
+    };
+    http::serve(listener, app, limits, shutdown).await;
     db.close().await;
     Ok(())
 }

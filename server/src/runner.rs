@@ -99,8 +99,10 @@ async fn drive(state: &AppState, id: Id, delay: Duration) -> DbResult<()> {
     loop {
         tokio::time::sleep(delay).await;
         let mut tx = state.db.write().await?;
+        let before = crate::live::seq_now(&mut tx).await?;
         let done = step(&mut tx, id).await?;
         tx.commit().await?;
+        state.live.changed_since(&state.db, before, None).await;
         if done {
             return Ok(());
         }

@@ -10,4 +10,6 @@ pub struct AppState {
     pub settings: Arc<SettingsValidator>,
     /// Wakes the tool runner when an execution was created.
     pub runner: Arc<Notify>,
+    /// Pokes to the clients on `/api/events` after a write.
+    pub live: crate::live::Hub,
 }

@@ -172,6 +172,31 @@ impl Db {
         }
     }
 
+    /// PostgreSQL `NOTIFY`: a message to every instance listening on `channel`.
+    pub async fn notify(&self, channel: &str, payload: &str) -> DbResult<()> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            Query::new("SELECT pg_notify($1, $2)")
+                .bind(channel)
+                .bind(payload),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// On PostgreSQL, a listener for `channel`'s notifications (it reconnects by itself
+    /// when its connection drops); on SQLite, none: there is one instance.
+    pub fn listener(&self, channel: &'static str) -> Option<Listener> {
+        match &self.pool {
+            Pool::Sqlite(_) => None,
+            Pool::Postgres(p) => Some(Listener {
+                pool: p.clone(),
+                channel,
+                inner: None,
+            }),
+        }
+    }
+
     /// Applies the schema migrations of this database.
     pub async fn migrate(&self) -> DbResult<()> {
         match &self.pool {
@@ -221,6 +246,28 @@ impl Db {
 }
 
 /// An open transaction on either database.
+/// A PostgreSQL `LISTEN`, connected on first use.
+pub struct Listener {
+    pool: sqlx::PgPool,
+    channel: &'static str,
+    inner: Option<sqlx::postgres::PgListener>,
+}
+
+impl Listener {
+    /// The next notification's payload.
+    pub async fn recv(&mut self) -> DbResult<String> {
+        let listener = match &mut self.inner {
+            Some(l) => l,
+            None => {
+                let mut l = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+                l.listen(self.channel).await?;
+                self.inner.insert(l)
+            }
+        };
+        Ok(listener.recv().await?.payload().to_owned())
+    }
+}
+
 pub enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),

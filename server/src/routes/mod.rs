@@ -2,6 +2,7 @@
 //! document, and the app's static files.
 
 pub mod app_shell;
+pub mod events;
 pub mod health;
 pub mod me;
 pub mod openapi;
@@ -31,6 +32,7 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .route("/health", get(health::health))
         .route("/openapi.json", get(openapi::openapi_json))
         .route("/me", get(me::me))
+        .route("/events", get(events::events))
         .route("/{platform}/push", post(push::push))
         .route("/{platform}/pull", get(pull::pull))
         .fallback(api_not_found)

@@ -206,18 +206,23 @@ async fn push_batch(
         wake_runner: false,
         pruned: false,
         first,
+        seq_before: None,
     };
     let mut pending = req.mutations.iter().peekable();
     // Answers for what was processed before (a retry), without a write transaction.
     while let Some(raw) = pending.next_if(|raw| raw.seq <= batch.last) {
         batch.results.push(answered(raw.seq, &mut earlier));
     }
-    while pending.peek().is_some() {
-        batch.write_run(&mut pending, &mut earlier).await?;
+    let mut outcome = Ok(());
+    while outcome.is_ok() && pending.peek().is_some() {
+        outcome = batch.write_run(&mut pending, &mut earlier).await;
     }
     if batch.wake_runner {
         state.runner.notify_one();
     }
+    // Also after a seq gap: the runs before it committed.
+    batch.poke();
+    outcome?;
     Ok(PushResponse {
         results: batch.results,
         last_seq: batch.last,
@@ -241,9 +246,21 @@ struct Batch<'a> {
     wake_runner: bool,
     pruned: bool,
     first: u64,
+    /// The change sequence when the first run began: what this push committed is above.
+    seq_before: Option<i64>,
 }
 
 impl Batch<'_> {
+    /// Tells the connected readers of what the push committed, without holding up its
+    /// answer.
+    fn poke(&self) {
+        // Nothing committed (a retry, a gap at once): the query finds no rows.
+        if let Some(before) = self.seq_before {
+            let (live, db, origin) = (self.state.live.clone(), self.state.db.clone(), self.client);
+            tokio::spawn(async move { live.changed_since(&db, before, Some(origin)).await });
+        }
+    }
+
     /// Applies the next mutations in one write transaction, each under a savepoint (a
     /// rejected one rolls back alone), until the budget is spent or a seq gap; the
     /// client's last_seq and rejections commit with them.
@@ -254,6 +271,8 @@ impl Batch<'_> {
     ) -> Result<(), ApiError> {
         let started = Instant::now();
         let mut tx = self.state.db.write().await?;
+        self.seq_before
+            .get_or_insert(crate::live::seq_now(&mut tx).await?);
         // Under the write lock: another request of this client may have moved on.
         let current = clients::last_seq(&mut tx, self.client, self.user).await?;
         if current > self.last {

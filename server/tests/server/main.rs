@@ -13,6 +13,7 @@ mod graph;
 mod hostile;
 mod http;
 mod legacy;
+mod live;
 mod mutations;
 mod openapi;
 mod perf;
