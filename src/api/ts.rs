@@ -41,6 +41,9 @@ export interface SyncStatus {
   /** Bytes this site stores and may store (`navigator.storage.estimate()`), updated after each round. */
   storageUsage: number | null;
   storageQuota: number | null;
+  /** The server's poke channel is open (this tab syncs, automatic sync is on): another
+   * device's edit arrives in about a round trip; otherwise at the next poll. */
+  live: boolean;
 }
 
 /** A pulled change this client could not use (an entity kind or a value it does not

@@ -96,6 +96,35 @@ impl Server {
         self.exchange(req).await
     }
 
+    /// Opens the poke channel: the stream of its events once the server has answered
+    /// (within the request timeout; the stream itself stays open).
+    pub async fn events(
+        &self,
+        client_id: Id,
+        signal: &web_sys::AbortSignal,
+    ) -> Result<web_sys::ReadableStream, HttpError> {
+        let req = Request::get(&format!("{}/api/events?client_id={client_id}", self.base))
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .abort_signal(Some(signal))
+            .build()
+            .map_err(|e| HttpError::Network(e.to_string()))?;
+        let resp = match race(async { req.send().await }, sleep(self.timeout_ms)).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => return Err(HttpError::Network(e.to_string())),
+            Err(()) => return Err(HttpError::Network("no answer in time".into())),
+        };
+        if !resp.ok() {
+            return Err(read::<serde_json::Value>(resp)
+                .await
+                .err()
+                .unwrap_or_else(|| {
+                    HttpError::Network("the poke channel answered without a stream".into())
+                }));
+        }
+        resp.body()
+            .ok_or_else(|| HttpError::Network("the poke channel has no body".into()))
+    }
+
     async fn exchange<T: DeserializeOwned>(&self, req: Request) -> Result<T, HttpError> {
         let sent = async { req.send().await };
         let resp = match race(sent, sleep(self.timeout_ms)).await {

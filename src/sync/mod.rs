@@ -5,6 +5,7 @@
 
 pub mod http;
 pub mod identity;
+mod live;
 pub mod lock;
 pub mod status;
 pub mod storage;
@@ -109,6 +110,8 @@ pub struct Syncer {
     stopped: Cell<bool>,
     leadership: RefCell<Option<Leadership>>,
     listeners: RefCell<Vec<Listener>>,
+    /// Ends the poke channel's request when the store closes.
+    live_abort: RefCell<Option<web_sys::AbortController>>,
 }
 
 /// How a store syncs, from its open options.
@@ -151,12 +154,16 @@ impl Syncer {
             stopped: Cell::new(false),
             leadership: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
+            live_abort: RefCell::new(None),
         });
         syncer.listen_online();
         let weak = Rc::downgrade(&syncer);
         let leadership = Leadership::request(&inner.name, move || {
             if let Some(s) = weak.upgrade() {
                 s.update(|st| st.leader = true);
+                if s.auto.get() {
+                    wasm_bindgen_futures::spawn_local(live::listen(Rc::downgrade(&s)));
+                }
                 wasm_bindgen_futures::spawn_local(Syncer::run(s));
             }
         });
@@ -170,6 +177,9 @@ impl Syncer {
 
     pub fn stop(&self) {
         self.stopped.set(true);
+        if let Some(abort) = self.live_abort.borrow_mut().take() {
+            abort.abort();
+        }
         self.leadership.borrow_mut().take();
         for (event, handler) in self.listeners.borrow_mut().drain(..) {
             let target: web_sys::EventTarget = js_sys::global().unchecked_into();
@@ -197,6 +207,15 @@ impl Syncer {
     pub fn outbox_grew(&self) {
         self.update(|s| s.pending += 1);
         self.wake_up();
+    }
+
+    /// The server says something this user may read changed: a round now, without the
+    /// pause between automatic rounds (that pause batches this tab's own edits).
+    fn poked(&self) {
+        if self.auto.get() {
+            self.requested.set(true);
+            self.wake_up();
+        }
     }
 
     /// Another tab's `sync.now()`.
@@ -487,6 +506,10 @@ impl Syncer {
     /// Waits up to `ms` for a reason to sync, but not less than the minimum gap unless
     /// someone waits on `sync.now()`.
     async fn pause(&self, ms: u32) {
+        if self.requested.get() {
+            // Asked for while the round ran (a poke, another tab): it is due now.
+            return;
+        }
         let started = now_ms();
         self.wait(ms).await;
         let gap = i64::from(MIN_GAP_MS.min(ms));

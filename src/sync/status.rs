@@ -40,6 +40,10 @@ pub struct SyncStatus {
     /// Bytes this site stores and may store, per `navigator.storage.estimate()`.
     pub storage_usage: Option<u64>,
     pub storage_quota: Option<u64>,
+    /// The server's poke channel is open: another device's edit arrives in about a
+    /// round trip; otherwise at the next poll.
+    #[serde(default)]
+    pub live: bool,
 }
 
 impl SyncStatus {
@@ -68,6 +72,7 @@ impl SyncStatus {
             persisted: None,
             storage_usage: None,
             storage_quota: None,
+            live: false,
         }
     }
 }

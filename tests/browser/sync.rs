@@ -670,3 +670,47 @@ async fn two_tabs_share_one_sync() {
         "both tabs' nodes reached the server"
     );
 }
+
+/// Issue 13, target 4: with automatic sync on, another device's edit arrives by the
+/// server's poke, long before the next poll (a minute here), and the status says the
+/// channel is open.
+#[wasm_bindgen_test]
+async fn another_devices_edit_arrives_by_poke_not_by_poll() {
+    let writer = device(&fresh_name("poke-writer"), 'a').await;
+    let reader = open_with(json!({ "name": fresh_name("poke-reader"), "serverUrl": server(), "token": token('a'), "syncIntervalMs": 60000, "requestTimeoutMs": 4000 }))
+        .await
+        .expect("a device that syncs by itself");
+    for _ in 0..100 {
+        if json(&reader.sync().status())["live"] == true {
+            break;
+        }
+        tick(50).await;
+    }
+    assert_eq!(
+        json(&reader.sync().status())["live"],
+        true,
+        "the channel opens"
+    );
+    let mut latencies = Vec::new();
+    for i in 0..3 {
+        let p = ok(writer
+            .projects()
+            .create(js(json!({ "name": format!("Poked {i}") }))))
+        .await;
+        let started = js_sys::Date::now();
+        sync(&writer).await;
+        while ok(reader.projects().get(js(p["id"].clone())))
+            .await
+            .is_null()
+        {
+            assert!(
+                js_sys::Date::now() - started < 10_000.0,
+                "not there after 10 s"
+            );
+            tick(10).await;
+        }
+        latencies.push(js_sys::Date::now() - started);
+    }
+    web_sys::console::log_1(&format!("poke to visible, ms: {latencies:?}").into());
+    ok(reader.close()).await;
+}
