@@ -75,6 +75,13 @@ const INDEX_HTML = `<!doctype html><meta charset="utf-8"><title>faults</title>
     moveNode: (fileId, id, x, y) => store.canvas.applyOps(fileId, [{ op: "node.set", id, props: { position: position(x, y) } }]),
     /** A round started and not waited for (the page may be closed under it). */
     startSync: () => void store.sync.now().catch(() => {}),
+    /** Waits up to \`ms\` for a round to be on its way; whether one is. */
+    async syncing(ms) {
+      for (const until = Date.now() + ms; Date.now() < until; await new Promise((r) => setTimeout(r, 10))) {
+        if (store.sync.status().state === "syncing") return true;
+      }
+      return false;
+    },
     /** A round waited for, and what is left pending after it. */
     async syncRound(timeoutMs) {
       let error = null;
@@ -99,7 +106,7 @@ const INDEX_HTML = `<!doctype html><meta charset="utf-8"><title>faults</title>
       for (const p of await store.projects.list()) {
         out.projects[p.id] = p.name;
         for (const f of await store.canvas.filesByProject(p.id)) {
-          out.files[f.id] = { projectId: f.projectId ?? f.project_id, name: f.name };
+          out.files[f.id] = { projectId: f.project_id, name: f.name };
           const g = await store.canvas.getGraph(f.id);
           for (const n of g?.nodes ?? []) out.nodes[n.id] = { fileId: f.id, x: n.position.x, y: n.position.y };
         }
@@ -264,6 +271,8 @@ function newModel() {
     graphCalls: /** @type {Map<string, number>} */ (new Map()),
     made: 0,
     acked: 0,
+    /** Edits made and acknowledged by kind. */
+    byKind: /** @type {Record<string, { made: number, acked: number }>} */ ({}),
     /** Edits that failed for another reason than their page closing. */
     errors: /** @type {string[]} */ ([]),
   };
@@ -318,7 +327,7 @@ async function runOnce(browser, bin, seed, edits) {
   const where = { proxyOrigin: proxy.origin, token: server.token };
   /** @type {Device[]} */
   const devices = [];
-  const chaos = { kills: 0, closes: 0, running: /** @type {Promise<void>[]} */ ([]) };
+  const chaos = { kills: 0, closes: 0, closesMidRound: 0, running: /** @type {Promise<void>[]} */ ([]) };
   try {
     for (const spec of DEVICES) {
       const context = await browser.newContext();
@@ -349,14 +358,25 @@ async function runOnce(browser, bin, seed, edits) {
       await sleep(200 + random() * 1200);
       await server.start();
     };
-    /** Closes a tab while a round is on its way, and reopens it on the same store. */
+    /**
+     * Closes a tab while a round is on its way (and, half the time, an edit too), and
+     * reopens it on the same store.
+     */
     const closeAndReopen = async (/** @type {Tab} */ tab) => {
       chaos.closes++;
       const page = tab.page;
       if (!page) return;
       tab.page = null;
       await page.evaluate(() => /** @type {any} */ (window).agent.startSync()).catch(() => {});
-      await sleep(random() * 300);
+      const syncing = await page.evaluate(() => /** @type {any} */ (window).agent.syncing(1000)).catch(() => false);
+      if (syncing) chaos.closesMidRound++;
+      if (random() < 0.5) {
+        // A new project only: the device's own edits of existing ones stay in order.
+        void makeEdit({ ...tab, page }, tab.device.name, random, pick, model, "createProject");
+        await sleep(random() * 20);
+      } else {
+        await sleep(random() * 200);
+      }
       await page.close();
       await sleep(300 + random() * 1200);
       await openTab(tab, where);
@@ -406,6 +426,8 @@ async function runOnce(browser, bin, seed, edits) {
       acked: model.acked,
       kills: chaos.kills,
       closes: chaos.closes,
+      closesMidRound: chaos.closesMidRound,
+      byKind: model.byKind,
       settle,
       ...verdict,
       errors: [...model.errors, ...pageErrors],
@@ -424,8 +446,9 @@ async function runOnce(browser, bin, seed, edits) {
  * it has.
  * @param {Tab} tab @param {string} owner @param {() => number} random
  * @param {(list: any[]) => any} pick @param {ReturnType<typeof newModel>} model
+ * @param {string} [only] this kind of edit, not one at random
  */
-async function makeEdit(tab, owner, random, pick, model) {
+async function makeEdit(tab, owner, random, pick, model, only) {
   const page = /** @type {import("playwright-core").Page} */ (tab.page);
   const live = [...model.projects].filter(([, p]) => p.deleted === "no");
   const mine = live.filter(([, p]) => p.owner === owner && p.writes[0].acked);
@@ -435,28 +458,29 @@ async function makeEdit(tab, owner, random, pick, model) {
   const files = local.files.filter((/** @type {string} */ id) => model.files.has(id));
   const myNodes = [...model.nodes].filter(([, n]) => n.owner === owner && n.writes[0].acked);
   const n = model.made;
-  const r = random();
-  const choose = [
-    [0.12, true, "createProject"],
-    [0.17, true, "createScratch"],
-    [0.29, mine.length > 0, "renameProject"],
-    [0.33, mine.some(([, p]) => p.scratch), "deleteScratch"],
-    [0.5, filable.length > 0, "createFile"],
-    [0.75, files.length > 0, "addNode"],
-    [1.0, myNodes.length > 0, "moveNode"],
-  ];
-  const fits = choose.find(([upTo, possible]) => r < /** @type {number} */ (upTo) && possible) ??
-    [...choose].reverse().find(([, possible]) => possible);
-  const kind = /** @type {string} */ ((fits ?? choose[0])[2]);
+  /** How often each kind is chosen, among those possible now. */
+  const weights = /** @type {[string, number, boolean][]} */ ([
+    ["createProject", 8, true],
+    ["createScratch", 4, true],
+    ["renameProject", 10, mine.length > 0],
+    ["deleteScratch", 4, mine.some(([, p]) => p.scratch)],
+    ["createFile", 12, filable.length > 0],
+    ["addNode", 32, files.length > 0],
+    ["moveNode", 30, myNodes.length > 0],
+  ]).filter(([, , possible]) => possible);
+  const kind = only ?? weighted(weights, random());
   const xy = () => [Math.floor(random() * 2000), Math.floor(random() * 2000)];
 
   /** Runs the edit in the page; true if its promise resolved. */
   const attempt = async (/** @type {string} */ fn, /** @type {any[]} */ args, /** @type {{ acked: boolean }} */ write) => {
     model.made++;
+    const counts = (model.byKind[fn] ??= { made: 0, acked: 0 });
+    counts.made++;
     try {
       await page.evaluate(({ fn, args }) => /** @type {any} */ (window).agent[fn](...args), { fn, args });
       write.acked = true;
       model.acked++;
+      counts.acked++;
     } catch (e) {
       if (!page.isClosed()) model.errors.push(`${tab.label} ${fn}(${JSON.stringify(args)}): ${e}`);
     }
@@ -511,6 +535,19 @@ async function makeEdit(tab, owner, random, pick, model) {
       return attempt("moveNode", [node.fileId, id, x, y], write);
     }
   }
+}
+
+/**
+ * The kind that `r` in [0, 1) falls on, by weight.
+ * @param {[string, number, boolean][]} weights @param {number} r
+ */
+function weighted(weights, r) {
+  let left = r * weights.reduce((sum, [, w]) => sum + w, 0);
+  for (const [kind, w] of weights) {
+    left -= w;
+    if (left < 0) return kind;
+  }
+  return weights[weights.length - 1][0];
 }
 
 /**
@@ -586,8 +623,9 @@ function check(model, server, snapshots, rejected) {
     }
   }
   for (const [fileId, version] of Object.entries(server.graphs)) {
+    // A new graph is at version 1; each applyOps adds at most one (merged ones less).
     const calls = model.graphCalls.get(fileId) ?? 0;
-    if (version > calls) duplicated.push(`graph of file ${fileId} is at version ${version} after ${calls} applyOps`);
+    if (version > 1 + calls) duplicated.push(`graph of file ${fileId} is at version ${version} after ${calls} applyOps`);
   }
   for (const e of rejected) duplicated.push(`rejected on ${e.device}: seq ${e.seq} ${e.name}: ${e.code}: ${e.message}`);
   for (const id of Object.keys(server.projects)) if (!model.projects.has(id)) unexpected.push(`project ${id}`);
@@ -677,6 +715,20 @@ function report(/** @type {any} */ r, /** @type {string} */ bin, /** @type {numb
   console.log(`  replay: STUDIO_SERVER_BIN=${bin} node run.mjs --runs 1 --edits ${edits} --seed ${r.seed}`);
 }
 
+/** Edits made and acknowledged by kind, over every run. */
+function byKind(/** @type {any[]} */ results) {
+  /** @type {Record<string, { made: number, acked: number }>} */
+  const out = {};
+  for (const r of results) {
+    for (const [kind, c] of Object.entries(r.byKind ?? {})) {
+      const t = (out[kind] ??= { made: 0, acked: 0 });
+      t.made += c.made;
+      t.acked += c.acked;
+    }
+  }
+  return out;
+}
+
 /** The JSON summary line over every run. */
 function summarize(/** @type {any[]} */ results, /** @type {number} */ ms) {
   const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0]));
@@ -689,6 +741,8 @@ function summarize(/** @type {any[]} */ results, /** @type {number} */ ms) {
     upstream_errors: total("upstreamErrors"),
     server_kills: total("kills"),
     page_closes: total("closes"),
+    page_closes_mid_round: total("closesMidRound"),
+    edits_by_kind: byKind(results),
     edits_made: total("made"),
     edits_acknowledged: total("acked"),
     lost: total("lost"),
