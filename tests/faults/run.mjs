@@ -342,7 +342,7 @@ async function runOnce(browser, bin, seed, edits) {
     const tabs = devices.flatMap((d) => d.tabs);
     for (const tab of tabs) {
       await openTab(tab, where);
-      tab.page?.on("pageerror", (e) => pageErrors.push(`${tab.label}: ${e}`));
+      tab.page?.on("pageerror", (e) => pageErrors.push(`${tab.label}: ${firstLine(e)}`));
     }
 
     // When the server is killed and a page closed: seeded points among the edits.
@@ -380,7 +380,7 @@ async function runOnce(browser, bin, seed, edits) {
       await page.close();
       await sleep(300 + random() * 1200);
       await openTab(tab, where);
-      tab.page?.on("pageerror", (e) => pageErrors.push(`${tab.label}: ${e}`));
+      tab.page?.on("pageerror", (e) => pageErrors.push(`${tab.label}: ${firstLine(e)}`));
     };
 
     /** The edits one device makes, one at a time, each through one of its open tabs. */
@@ -417,7 +417,7 @@ async function runOnce(browser, bin, seed, edits) {
       seed,
       ok:
         settle.quiet &&
-        verdict.lost.length + verdict.duplicated.length + verdict.diverged.length + verdict.unexpected.length === 0 &&
+        Object.values(verdict).every((findings) => findings.length === 0) &&
         model.errors.length + pageErrors.length === 0,
       ms: Date.now() - started,
       faults: { ...proxy.counts },
@@ -482,7 +482,7 @@ async function makeEdit(tab, owner, random, pick, model, only) {
       model.acked++;
       counts.acked++;
     } catch (e) {
-      if (!page.isClosed()) model.errors.push(`${tab.label} ${fn}(${JSON.stringify(args)}): ${e}`);
+      if (!page.isClosed()) model.errors.push(`${tab.label} ${fn}(${JSON.stringify(args)}): ${firstLine(e)}`);
     }
   };
 
@@ -627,7 +627,14 @@ function check(model, server, snapshots, rejected) {
     const calls = model.graphCalls.get(fileId) ?? 0;
     if (version > 1 + calls) duplicated.push(`graph of file ${fileId} is at version ${version} after ${calls} applyOps`);
   }
-  for (const e of rejected) duplicated.push(`rejected on ${e.device}: seq ${e.seq} ${e.name}: ${e.code}: ${e.message}`);
+  // This workload makes no edit the server may refuse: a create refused as already
+  // there was applied twice; any other refusal is reported on its own (what it lost
+  // shows above, entity by entity).
+  const refused = [];
+  for (const e of rejected) {
+    const line = `rejected on ${e.device}: seq ${e.seq} ${e.name}: ${e.code}: ${e.message}`;
+    (e.code === "conflict" || /already/.test(e.message) ? duplicated : refused).push(line);
+  }
   for (const id of Object.keys(server.projects)) if (!model.projects.has(id)) unexpected.push(`project ${id}`);
   for (const id of Object.keys(server.files)) if (!model.files.has(id)) unexpected.push(`file ${id}`);
   for (const id of Object.keys(server.nodes)) if (!model.nodes.has(id)) unexpected.push(`node ${id}`);
@@ -635,7 +642,7 @@ function check(model, server, snapshots, rejected) {
   const diverged = snapshots
     .filter((s) => JSON.stringify(sortedState(s.state)) !== want)
     .map((s) => `${s.label}: ${describeDifference(sortedState(s.state), sortedState(server))}`);
-  return { lost, duplicated, diverged, unexpected };
+  return { lost, duplicated, diverged, unexpected, rejected: refused };
 }
 
 /** Projects, files and nodes with their keys in order, for comparing. */
@@ -655,6 +662,11 @@ function describeDifference(/** @type {any} */ mine, /** @type {any} */ theirs) 
     }
   }
   return `${out.length} differences: ${out.slice(0, 3).join("; ")}`;
+}
+
+/** An error's message without its stack. */
+function firstLine(/** @type {unknown} */ e) {
+  return String(e).split("\n")[0];
 }
 
 /** Rejects if `promise` takes longer than `ms`. */
@@ -689,7 +701,7 @@ async function main() {
       try {
         r = await within(runOnce(browser, bin, seed, edits), RUN_TIMEOUT_MS, `run ${seed}`);
       } catch (e) {
-        r = { seed, ok: false, errors: [String(e)], lost: [], duplicated: [], diverged: [], unexpected: [] };
+        r = { seed, ok: false, errors: [String(e)], lost: [], duplicated: [], diverged: [], unexpected: [], rejected: [] };
       }
       results.push(r);
       report(r, bin, edits);
@@ -708,7 +720,7 @@ function report(/** @type {any} */ r, /** @type {string} */ bin, /** @type {numb
   console.log(`seed ${r.seed}: ${r.ok ? "ok" : "FAILED"}${figures}`);
   if (r.ok) return;
   if (r.settle && !r.settle.quiet) console.log(`  never quiet: ${JSON.stringify(r.settle.last)}`);
-  for (const what of ["lost", "duplicated", "diverged", "unexpected", "errors"]) {
+  for (const what of ["lost", "duplicated", "diverged", "unexpected", "rejected", "errors"]) {
     for (const line of r[what].slice(0, 10)) console.log(`  ${what}: ${line}`);
     if (r[what].length > 10) console.log(`  ${what}: ... ${r[what].length - 10} more`);
   }
@@ -749,6 +761,7 @@ function summarize(/** @type {any[]} */ results, /** @type {number} */ ms) {
     duplicated: total("duplicated"),
     diverged: total("diverged"),
     unexpected: total("unexpected"),
+    rejected: total("rejected"),
     errors: total("errors"),
     failed_seeds: results.filter((r) => !r.ok).map((r) => r.seed),
     wall_s: Math.round(ms / 1000),
