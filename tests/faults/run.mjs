@@ -117,6 +117,15 @@ const INDEX_HTML = `<!doctype html><meta charset="utf-8"><title>faults</title>
   window.ready = true;
 </script>`;
 
+/**
+ * A promise awaited only later: its failure is not an unhandled rejection meanwhile.
+ * @template T @param {Promise<T>} promise
+ */
+function awaitedLater(promise) {
+  promise.catch(() => {});
+  return promise;
+}
+
 /** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -327,7 +336,13 @@ async function runOnce(browser, bin, seed, edits) {
   const where = { proxyOrigin: proxy.origin, token: server.token };
   /** @type {Device[]} */
   const devices = [];
-  const chaos = { kills: 0, closes: 0, closesMidRound: 0, running: /** @type {Promise<void>[]} */ ([]) };
+  const chaos = {
+    kills: 0,
+    closes: 0,
+    closesMidRound: 0,
+    restarts: Promise.resolve(),
+    closing: /** @type {Promise<void>[]} */ ([]),
+  };
   try {
     for (const spec of DEVICES) {
       const context = await browser.newContext();
@@ -387,9 +402,10 @@ async function runOnce(browser, bin, seed, edits) {
     const work = async (/** @type {Device} */ device) => {
       while (next < edits) {
         const index = next++;
-        if (killsAt.has(index)) chaos.running.push(restartServer());
+        // One restart at a time: a second kill waits for the server to be back.
+        if (killsAt.has(index)) chaos.restarts = awaitedLater(chaos.restarts.then(restartServer));
         const closable = tabs.filter((t) => t.page);
-        if (closesAt.has(index) && closable.length > 0) chaos.running.push(closeAndReopen(pick(closable)));
+        if (closesAt.has(index) && closable.length > 0) chaos.closing.push(awaitedLater(closeAndReopen(pick(closable))));
         let open = device.tabs.filter((t) => t.page);
         while (open.length === 0) {
           await sleep(50);
@@ -402,7 +418,7 @@ async function runOnce(browser, bin, seed, edits) {
       }
     };
     await Promise.all(devices.map(work));
-    await Promise.all(chaos.running);
+    await Promise.all([chaos.restarts, ...chaos.closing]);
 
     proxy.setFaults(false);
     const settle = await settleAll(tabs);
