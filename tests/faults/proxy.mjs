@@ -194,7 +194,7 @@ export async function startProxy({ target, seed, port = 0, weights = FAULT_WEIGH
         return answer(res, await send(req, body));
       case "reorder":
         await new Promise((resolve) => {
-          held.add(resolve);
+          held.add(() => resolve(undefined));
           setTimeout(resolve, d.ms);
         });
         return answer(res, await send(req, body));

@@ -289,14 +289,39 @@ function newModel() {
 
 /**
  * A tab: one page of a device's browser context with the store open.
- * @typedef {{ device: Device, label: string, page: import("playwright-core").Page | null, opened: Promise<void> }} Tab
+ * @typedef {{ device: Device, label: string, page: import("playwright-core").Page | null }} Tab
  * @typedef {{ name: string, context: import("playwright-core").BrowserContext, tabs: Tab[] }} Device
  */
 
 /**
+ * Where the tabs load from and sync with (the proxy), and what they report.
+ * @typedef {{ proxyOrigin: string, token: string, pageErrors: string[] }} Where
+ */
+
+/**
+ * A browser context per device, each with its store's tabs open, reporting rejected
+ * mutations into `rejected`.
+ * @param {import("playwright-core").Browser} browser @param {Where} where @param {any[]} rejected
+ */
+async function openDevices(browser, where, rejected) {
+  /** @type {Device[]} */
+  const devices = [];
+  for (const spec of DEVICES) {
+    const context = await browser.newContext();
+    await context.exposeBinding("reportRejected", (_source, e) => void rejected.push({ device: spec.name, ...e }));
+    /** @type {Device} */
+    const device = { name: spec.name, context, tabs: [] };
+    for (let i = 1; i <= spec.tabs; i++) device.tabs.push({ device, label: `${spec.name}${i}`, page: null });
+    devices.push(device);
+    for (const tab of device.tabs) await openTab(tab, where);
+  }
+  return devices;
+}
+
+/**
  * Opens (or reopens) a tab's page and its store; a page that does not load (the server
  * down) is tried again.
- * @param {Tab} tab @param {{ proxyOrigin: string, token: string }} where
+ * @param {Tab} tab @param {Where} where
  */
 async function openTab(tab, where) {
   for (let attempt = 1; ; attempt++) {
@@ -308,6 +333,7 @@ async function openTab(tab, where) {
         (opts) => /** @type {any} */ (window).agent.open(opts),
         { name: STORE_NAME, serverUrl: where.proxyOrigin, token: where.token },
       );
+      page.on("pageerror", (e) => where.pageErrors.push(`${tab.label}: ${firstLine(e)}`));
       tab.page = page;
       return;
     } catch (e) {
@@ -332,10 +358,10 @@ async function runOnce(browser, bin, seed, edits) {
   const pick = (/** @type {any[]} */ list) => list[Math.floor(random() * list.length)];
   const model = newModel();
   const rejected = /** @type {any[]} */ ([]);
-  const pageErrors = /** @type {string[]} */ ([]);
-  const where = { proxyOrigin: proxy.origin, token: server.token };
+  /** @type {Where} */
+  const where = { proxyOrigin: proxy.origin, token: server.token, pageErrors: [] };
   /** @type {Device[]} */
-  const devices = [];
+  let devices = [];
   const chaos = {
     kills: 0,
     closes: 0,
@@ -344,21 +370,8 @@ async function runOnce(browser, bin, seed, edits) {
     closing: /** @type {Promise<void>[]} */ ([]),
   };
   try {
-    for (const spec of DEVICES) {
-      const context = await browser.newContext();
-      await context.exposeBinding("reportRejected", (_source, e) => void rejected.push({ device: spec.name, ...e }));
-      /** @type {Device} */
-      const device = { name: spec.name, context, tabs: [] };
-      for (let i = 1; i <= spec.tabs; i++) {
-        device.tabs.push({ device, label: `${spec.name}${i}`, page: null, opened: Promise.resolve() });
-      }
-      devices.push(device);
-    }
+    devices = await openDevices(browser, where, rejected);
     const tabs = devices.flatMap((d) => d.tabs);
-    for (const tab of tabs) {
-      await openTab(tab, where);
-      tab.page?.on("pageerror", (e) => pageErrors.push(`${tab.label}: ${firstLine(e)}`));
-    }
 
     // When the server is killed and a page closed: seeded points among the edits.
     const events = Math.max(1, Math.floor(edits / 60));
@@ -395,7 +408,6 @@ async function runOnce(browser, bin, seed, edits) {
       await page.close();
       await sleep(300 + random() * 1200);
       await openTab(tab, where);
-      tab.page?.on("pageerror", (e) => pageErrors.push(`${tab.label}: ${firstLine(e)}`));
     };
 
     /** The edits one device makes, one at a time, each through one of its open tabs. */
@@ -422,19 +434,13 @@ async function runOnce(browser, bin, seed, edits) {
 
     proxy.setFaults(false);
     const settle = await settleAll(tabs);
-    const server_ = await serverState(server);
-    const snapshots = [];
-    for (const tab of tabs) {
-      const page = /** @type {import("playwright-core").Page} */ (tab.page);
-      snapshots.push({ label: tab.label, state: await page.evaluate(() => /** @type {any} */ (window).agent.snapshot()) });
-    }
-    const verdict = check(model, server_, snapshots, rejected);
+    const verdict = check(model, await serverState(server), await snapshots(tabs), rejected);
     return {
       seed,
       ok:
         settle.quiet &&
         Object.values(verdict).every((findings) => findings.length === 0) &&
-        model.errors.length + pageErrors.length === 0,
+        model.errors.length + where.pageErrors.length === 0,
       ms: Date.now() - started,
       faults: { ...proxy.counts },
       upstreamErrors: proxy.state.upstreamErrors,
@@ -446,7 +452,7 @@ async function runOnce(browser, bin, seed, edits) {
       byKind: model.byKind,
       settle,
       ...verdict,
-      errors: [...model.errors, ...pageErrors],
+      errors: [...model.errors, ...where.pageErrors],
     };
   } finally {
     for (const d of devices) await d.context.close().catch(() => {});
@@ -591,6 +597,16 @@ async function settleAll(tabs) {
   return { quiet: quietPasses >= 2, passes, last: quietPasses >= 2 ? undefined : last };
 }
 
+/** What each tab's store shows. @param {Tab[]} tabs */
+async function snapshots(tabs) {
+  const out = [];
+  for (const tab of tabs) {
+    const page = /** @type {import("playwright-core").Page} */ (tab.page);
+    out.push({ label: tab.label, state: await page.evaluate(() => /** @type {any} */ (window).agent.snapshot()) });
+  }
+  return out;
+}
+
 /**
  * The values a written entity may end with: its last acknowledged write, or one after
  * it that never settled (it may have committed before its page closed).
@@ -646,7 +662,7 @@ function check(model, server, snapshots, rejected) {
   // This workload makes no edit the server may refuse: a create refused as already
   // there was applied twice; any other refusal is reported on its own (what it lost
   // shows above, entity by entity).
-  const refused = [];
+  const refused = /** @type {string[]} */ ([]);
   for (const e of rejected) {
     const line = `rejected on ${e.device}: seq ${e.seq} ${e.name}: ${e.code}: ${e.message}`;
     (e.code === "conflict" || /already/.test(e.message) ? duplicated : refused).push(line);
@@ -687,6 +703,7 @@ function firstLine(/** @type {unknown} */ e) {
 
 /** Rejects if `promise` takes longer than `ms`. */
 function within(/** @type {Promise<any>} */ promise, /** @type {number} */ ms, /** @type {string} */ what) {
+  /** @type {NodeJS.Timeout | undefined} */
   let timer;
   const timeout = new Promise((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
