@@ -14,6 +14,7 @@
  *
  *   STUDIO_SERVER_BIN=/path/to/studio-server node run.mjs [--runs N] [--edits M] [--seed S]
  *
+ * M is the number of edit actions (a drag is one: several moves of a node in a row).
  * Run i uses seed S+i for the proxy's decisions and the harness's choices of edits; a
  * failing run prints the command that replays its seeds (the browser's timing still
  * varies, so a replay meets the same sequence of decisions, not always the same race).
@@ -224,8 +225,8 @@ async function serverState(server) {
     projects: /** @type {Record<string, string>} */ ({}),
     files: /** @type {Record<string, { projectId: string, name: string }>} */ ({}),
     nodes: /** @type {Record<string, { fileId: string, x: number, y: number }>} */ ({}),
-    /** Graph versions by file id. */
-    graphs: /** @type {Record<string, number>} */ ({}),
+    /** Graphs by id: their file and version. */
+    graphs: /** @type {Record<string, { fileId: string, version: number }>} */ ({}),
   };
   const clientId = crypto.randomUUID();
   for (const platform of ["projects", "canvas"]) {
@@ -248,11 +249,17 @@ async function serverState(server) {
  * @param {{ entity: string, id: string, deleted: boolean, value: any }} c
  */
 function foldChange(state, c) {
-  const table = { project: state.projects, canvas_file: state.files, canvas_node: state.nodes }[c.entity];
-  if (c.entity === "canvas_graph" && !c.deleted) state.graphs[c.value.file_id] = c.value.version;
+  const table = /** @type {Record<string, Record<string, unknown>>} */ ({
+    project: state.projects,
+    canvas_file: state.files,
+    canvas_graph: state.graphs,
+    canvas_node: state.nodes,
+  })[c.entity];
   if (!table) return;
   if (c.deleted) {
     delete table[c.id];
+  } else if (c.entity === "canvas_graph") {
+    state.graphs[c.id] = { fileId: c.value.file_id, version: c.value.version };
   } else if (c.entity === "project") {
     state.projects[c.id] = c.value.name;
   } else if (c.entity === "canvas_file") {
@@ -472,13 +479,19 @@ async function runOnce(browser, bin, seed, edits) {
  */
 async function makeEdit(tab, owner, random, pick, model, only) {
   const page = /** @type {import("playwright-core").Page} */ (tab.page);
-  const live = [...model.projects].filter(([, p]) => p.deleted === "no");
-  const mine = live.filter(([, p]) => p.owner === owner && p.writes[0].acked);
+  const mine = [...model.projects].filter(([, p]) => p.owner === owner && p.writes[0].acked && p.deleted === "no");
   const local = await page.evaluate(() => /** @type {any} */ (window).agent.ids()).catch(() => null);
   if (!local) return;
-  const filable = local.projects.filter((/** @type {string} */ id) => model.projects.get(id)?.scratch === false);
-  const files = local.files.filter((/** @type {string} */ id) => model.files.has(id));
-  const myNodes = [...model.nodes].filter(([, n]) => n.owner === owner && n.writes[0].acked);
+  // Anyone's projects, and the device's own scratch ones (which it alone may delete).
+  const usable = (/** @type {string | undefined} */ projectId) => {
+    const p = projectId === undefined ? undefined : model.projects.get(projectId);
+    return p !== undefined && p.deleted === "no" && (!p.scratch || (p.owner === owner && p.writes[0].acked));
+  };
+  const filable = local.projects.filter(usable);
+  const files = local.files.filter((/** @type {string} */ id) => usable(model.files.get(id)?.projectId));
+  const myNodes = [...model.nodes].filter(
+    ([, n]) => n.owner === owner && n.writes[0].acked && usable(model.files.get(n.fileId)?.projectId),
+  );
   const n = model.made;
   /** How often each kind is chosen, among those possible now. */
   const weights = /** @type {[string, number, boolean][]} */ ([
@@ -488,23 +501,29 @@ async function makeEdit(tab, owner, random, pick, model, only) {
     ["deleteScratch", 4, mine.some(([, p]) => p.scratch)],
     ["createFile", 12, filable.length > 0],
     ["addNode", 32, files.length > 0],
-    ["moveNode", 30, myNodes.length > 0],
+    ["moveNode", 22, myNodes.length > 0],
+    ["dragNode", 8, myNodes.length > 0],
   ]).filter(([, , possible]) => possible);
   const kind = only ?? weighted(weights, random());
   const xy = () => [Math.floor(random() * 2000), Math.floor(random() * 2000)];
 
-  /** Runs the edit in the page; true if its promise resolved. */
-  const attempt = async (/** @type {string} */ fn, /** @type {any[]} */ args, /** @type {{ acked: boolean }} */ write) => {
+  /** Runs the edit in the page and records whether its promise resolved. */
+  const attempt = async (
+    /** @type {string} */ fn,
+    /** @type {any[]} */ args,
+    /** @type {{ acked: boolean }} */ write,
+    through = page,
+  ) => {
     model.made++;
     const counts = (model.byKind[fn] ??= { made: 0, acked: 0 });
     counts.made++;
     try {
-      await page.evaluate(({ fn, args }) => /** @type {any} */ (window).agent[fn](...args), { fn, args });
+      await through.evaluate(({ fn, args }) => /** @type {any} */ (window).agent[fn](...args), { fn, args });
       write.acked = true;
       model.acked++;
       counts.acked++;
     } catch (e) {
-      if (!page.isClosed()) model.errors.push(`${tab.label} ${fn}(${JSON.stringify(args)}): ${firstLine(e)}`);
+      if (!through.isClosed()) model.errors.push(`${tab.label} ${fn}(${JSON.stringify(args)}): ${firstLine(e)}`);
     }
   };
 
@@ -548,13 +567,22 @@ async function makeEdit(tab, owner, random, pick, model, only) {
       model.graphCalls.set(fileId, (model.graphCalls.get(fileId) ?? 0) + 1);
       return attempt("addNode", [fileId, id, x, y], write);
     }
-    case "moveNode": {
+    case "moveNode":
+    case "dragNode": {
+      // A drag: moves of one node in a row, no pause, through any of the device's tabs
+      // (they coalesce in the outbox while a push may be on its way).
       const [id, node] = pick(myNodes);
-      const [x, y] = xy();
-      const write = { value: { x, y }, acked: false };
-      node.writes.push(write);
-      model.graphCalls.set(node.fileId, (model.graphCalls.get(node.fileId) ?? 0) + 1);
-      return attempt("moveNode", [node.fileId, id, x, y], write);
+      const moves = kind === "dragNode" ? 3 + Math.floor(random() * 6) : 1;
+      for (let i = 0; i < moves; i++) {
+        const through = pick(tab.device.tabs.filter((t) => t.page))?.page;
+        if (!through) return;
+        const [x, y] = xy();
+        const write = { value: { x, y }, acked: false };
+        node.writes.push(write);
+        model.graphCalls.set(node.fileId, (model.graphCalls.get(node.fileId) ?? 0) + 1);
+        await attempt("moveNode", [node.fileId, id, x, y], write, through);
+      }
+      return;
     }
   }
 }
@@ -636,9 +664,17 @@ function check(model, server, snapshots, rejected) {
       lost.push(`project ${id} is named ${JSON.stringify(name)}, not ${allowedFinal(p.writes).join(" or ")}`);
     }
   }
+  /** How the project of a file went: "no", "attempted" or "acked" (deleted). */
+  const fileGone = (/** @type {string} */ fileId) => {
+    const f = model.files.get(fileId);
+    return (f && model.projects.get(f.projectId)?.deleted) ?? "no";
+  };
   for (const [id, f] of model.files) {
     const s = server.files[id];
-    if (!s) {
+    const gone = fileGone(id);
+    if (gone !== "no") {
+      if (gone === "acked" && s) lost.push(`file ${id} outlived its project's acknowledged delete`);
+    } else if (!s) {
       if (f.acked) lost.push(`file ${id} (${f.name}) is not on the server`);
     } else if (s.projectId !== f.projectId || s.name !== f.name) {
       lost.push(`file ${id} is ${JSON.stringify(s)}, not in ${f.projectId} as ${f.name}`);
@@ -646,7 +682,10 @@ function check(model, server, snapshots, rejected) {
   }
   for (const [id, n] of model.nodes) {
     const s = server.nodes[id];
-    if (!s) {
+    const gone = fileGone(n.fileId);
+    if (gone !== "no") {
+      if (gone === "acked" && s) lost.push(`node ${id} outlived its project's acknowledged delete`);
+    } else if (!s) {
       if (n.writes[0].acked) lost.push(`node ${id} is not on the server`);
     } else if (s.fileId !== n.fileId) {
       lost.push(`node ${id} is in file ${s.fileId}, not ${n.fileId}`);
@@ -654,7 +693,7 @@ function check(model, server, snapshots, rejected) {
       lost.push(`node ${id} is at ${s.x},${s.y}, not ${allowedFinal(n.writes).join(" or ")}`);
     }
   }
-  for (const [fileId, version] of Object.entries(server.graphs)) {
+  for (const { fileId, version } of Object.values(server.graphs)) {
     // A new graph is at version 1; each applyOps adds at most one (merged ones less).
     const calls = model.graphCalls.get(fileId) ?? 0;
     if (version > 1 + calls) duplicated.push(`graph of file ${fileId} is at version ${version} after ${calls} applyOps`);
