@@ -274,7 +274,8 @@ function foldChange(state, c) {
  * What the harness asked for and what it was told. A write is `acked` when its promise
  * resolved; one that never settled (its page closed under it) may or may not land.
  * @typedef {{ value: any, acked: boolean }} Write
- * @typedef {{ owner: string, scratch: boolean, writes: Write[], deleted: "no" | "attempted" | "acked" }} ProjectModel
+ * A scratch project only its owner uses, and may delete; a shared one anyone renames.
+ * @typedef {{ owner: string, scratch: boolean, shared: boolean, writes: Write[], deleted: "no" | "attempted" | "acked" }} ProjectModel
  * @typedef {{ owner: string, projectId: string, name: string, acked: boolean }} FileModel
  * @typedef {{ owner: string, fileId: string, writes: Write[] }} NodeModel
  */
@@ -287,7 +288,7 @@ function newModel() {
     graphCalls: /** @type {Map<string, number>} */ (new Map()),
     made: 0,
     acked: 0,
-    /** Edits made and acknowledged by kind. */
+    /** Edits made and acknowledged by kind (each move of a drag counted). */
     byKind: /** @type {Record<string, { made: number, acked: number }>} */ ({}),
     /** Edits that failed for another reason than their page closing. */
     errors: /** @type {string[]} */ ([]),
@@ -488,6 +489,7 @@ async function makeEdit(tab, owner, random, pick, model, only) {
     return p !== undefined && p.deleted === "no" && (!p.scratch || (p.owner === owner && p.writes[0].acked));
   };
   const filable = local.projects.filter(usable);
+  const shared = local.projects.filter((/** @type {string} */ id) => model.projects.get(id)?.shared);
   const files = local.files.filter((/** @type {string} */ id) => usable(model.files.get(id)?.projectId));
   const myNodes = [...model.nodes].filter(
     ([, n]) => n.owner === owner && n.writes[0].acked && usable(model.files.get(n.fileId)?.projectId),
@@ -497,7 +499,9 @@ async function makeEdit(tab, owner, random, pick, model, only) {
   const weights = /** @type {[string, number, boolean][]} */ ([
     ["createProject", 8, true],
     ["createScratch", 4, true],
-    ["renameProject", 10, mine.length > 0],
+    ["createShared", 3, true],
+    ["renameProject", 10, mine.some(([, p]) => !p.shared)],
+    ["renameShared", 6, shared.length > 0],
     ["deleteScratch", 4, mine.some(([, p]) => p.scratch)],
     ["createFile", 12, filable.length > 0],
     ["addNode", 32, files.length > 0],
@@ -515,7 +519,7 @@ async function makeEdit(tab, owner, random, pick, model, only) {
     through = page,
   ) => {
     model.made++;
-    const counts = (model.byKind[fn] ??= { made: 0, acked: 0 });
+    const counts = (model.byKind[kind] ??= { made: 0, acked: 0 });
     counts.made++;
     try {
       await through.evaluate(({ fn, args }) => /** @type {any} */ (window).agent[fn](...args), { fn, args });
@@ -529,17 +533,22 @@ async function makeEdit(tab, owner, random, pick, model, only) {
 
   switch (kind) {
     case "createProject":
-    case "createScratch": {
+    case "createScratch":
+    case "createShared": {
       const id = crypto.randomUUID();
       const scratch = kind === "createScratch";
-      const name = `${scratch ? "X" : "P"} ${owner} ${n}`;
+      const sharedOne = kind === "createShared";
+      const name = `${scratch ? "X" : sharedOne ? "S" : "P"} ${owner} ${n}`;
       const write = { value: name, acked: false };
-      model.projects.set(id, { owner, scratch, writes: [write], deleted: "no" });
+      model.projects.set(id, { owner, scratch, shared: sharedOne, writes: [write], deleted: "no" });
       return attempt("createProject", [id, name], write);
     }
-    case "renameProject": {
-      const [id, p] = pick(mine);
-      const write = { value: `${p.scratch ? "X" : "P"} ${owner} ${n} renamed`, acked: false };
+    case "renameProject":
+    case "renameShared": {
+      const id = kind === "renameShared" ? pick(shared) : pick(mine.filter(([, p]) => !p.shared))[0];
+      const p = /** @type {ProjectModel} */ (model.projects.get(id));
+      const prefix = p.scratch ? "X" : p.shared ? "S" : "P";
+      const write = { value: `${prefix} ${owner} ${n} renamed`, acked: false };
       p.writes.push(write);
       return attempt("renameProject", [id, write.value], write);
     }
@@ -646,6 +655,17 @@ function allowedFinal(writes) {
 }
 
 /**
+ * The names a shared project may end with: devices rename it concurrently, so the last
+ * to reach the server wins; any rename, once one was acknowledged (the create always
+ * reaches the server first).
+ * @param {Write[]} writes
+ */
+function allowedShared(writes) {
+  const renames = writes.slice(1);
+  return (renames.some((w) => w.acked) ? renames : writes).map((w) => JSON.stringify(w.value));
+}
+
+/**
  * Loss, duplication and divergence, from the model, the server's state and each tab's.
  * @param {ReturnType<typeof newModel>} model @param {Awaited<ReturnType<typeof serverState>>} server
  * @param {{ label: string, state: any }[]} snapshots @param {any[]} rejected
@@ -660,8 +680,9 @@ function check(model, server, snapshots, rejected) {
       if (name !== undefined) lost.push(`project ${id}: its acknowledged delete did not happen`);
     } else if (name === undefined) {
       if (p.writes[0].acked && p.deleted === "no") lost.push(`project ${id} (${p.writes[0].value}) is not on the server`);
-    } else if (!allowedFinal(p.writes).includes(JSON.stringify(name))) {
-      lost.push(`project ${id} is named ${JSON.stringify(name)}, not ${allowedFinal(p.writes).join(" or ")}`);
+    } else {
+      const allowed = (p.shared ? allowedShared : allowedFinal)(p.writes);
+      if (!allowed.includes(JSON.stringify(name))) lost.push(`project ${id} is named ${JSON.stringify(name)}, not ${allowed.join(" or ")}`);
     }
   }
   /** How the project of a file went: "no", "attempted" or "acked" (deleted). */
