@@ -471,9 +471,9 @@ async function runOnce(browser, bin, seed, edits) {
 
 /**
  * One random edit through `tab`, recorded in the model: what it asked for, and whether
- * its promise resolved. Owners alone rename their projects and move their nodes, so
- * "the last write" of each is well defined; anyone adds files and nodes to any project
- * it has.
+ * its promise resolved. Owners alone rename their projects (but shared ones, which any
+ * device renames) and move their nodes, so "the last write" of each is well defined;
+ * anyone adds files and nodes to any project it has but another's scratch ones.
  * @param {Tab} tab @param {string} owner @param {() => number} random
  * @param {(list: any[]) => any} pick @param {ReturnType<typeof newModel>} model
  * @param {string} [only] this kind of edit, not one at random
