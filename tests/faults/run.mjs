@@ -130,6 +130,13 @@ function awaitedLater(promise) {
 /** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Every server process alive, so none outlives the harness, however it ends. */
+const liveServers = new Set();
+process.on("exit", () => {
+  for (const proc of liveServers) proc.kill("SIGKILL");
+});
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(1));
+
 /** A port free now, for a server that must come back on it after a kill. */
 async function freePort() {
   const probe = net.createServer();
@@ -167,8 +174,12 @@ async function startServer(bin) {
   const serveOnce = () =>
     new Promise((resolve, reject) => {
       const proc = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`], { env, stdio: ["ignore", "pipe", "pipe"] });
+      liveServers.add(proc);
       let output = "";
-      const timer = setTimeout(() => reject(new Error(`the server did not start:\n${output}`)), 30_000);
+      const timer = setTimeout(() => {
+        proc.kill("SIGKILL");
+        reject(new Error(`the server did not start:\n${output}`));
+      }, 30_000);
       const onData = (/** @type {Buffer} */ chunk) => {
         output += chunk.toString();
         if (output.includes("listening on")) {
@@ -180,6 +191,7 @@ async function startServer(bin) {
       proc.stdout.on("data", onData);
       proc.stderr.on("data", onData);
       proc.on("exit", (code) => {
+        liveServers.delete(proc);
         clearTimeout(timer);
         reject(new Error(`the server exited (${code}):\n${output}`));
       });
@@ -804,7 +816,8 @@ async function main() {
   }
   const summary = summarize(results, Date.now() - started);
   console.log(JSON.stringify(summary));
-  process.exitCode = summary.failed_seeds.length > 0 ? 1 : 0;
+  // Exit now: a run that timed out may still hold a server and pages.
+  process.exit(summary.failed_seeds.length > 0 ? 1 : 0);
 }
 
 /** One line per run; a failing run's findings and the command that replays it. */
