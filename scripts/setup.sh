@@ -46,7 +46,7 @@ if [ "$mode" = all ]; then
     log "installing cargo-fuzz from crates.io (a minute or two)"
     cargo install cargo-fuzz --version 0.13.1
   fi
-  for dir in bench www tests/quota; do
+  for dir in bench www tests/quota tests/faults; do
     if [ -f "$dir/package.json" ] && [ ! -d "$dir/node_modules" ]; then
       log "npm ci in $dir"
       (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)

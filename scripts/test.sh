@@ -2,7 +2,8 @@
 # The test command (README, CI): sets up what is missing, then runs every suite once:
 # lints, core unit/property tests, the multi-client simulation, bounded fuzzing, the server
 # on SQLite and PostgreSQL (its tests, then schemathesis against its OpenAPI document), the package build, the browser suites in headless Chromium and Firefox
-# against a real server, and the app's end-to-end test.
+# against a real server, the app's end-to-end test, and the package under a real full disk
+# and through a seeded fault-injecting proxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -80,5 +81,8 @@ fi
 
 step "package under a real full disk (Chromium's quota through the DevTools protocol)"
 (cd tests/quota && STUDIO_SERVER_BIN="$server" npm test)
+
+step "package through a seeded fault-injecting proxy, the server killed mid-run"
+(cd tests/faults && node --test proxy.test.mjs && STUDIO_SERVER_BIN="$server" node run.mjs --runs 3 --edits 60)
 
 step "all suites passed"
