@@ -904,5 +904,55 @@ async function query(cfg) {
   return { setup, samples, verification: { ok: problems.length === 0, problems: problems.slice(0, 10) } };
 }
 
-window.storeBench = { graph, move, drag, push, query };
+// ================================================ 8. live updates ====
+
+// One contender: a writer device (manual sync) creates projects one by one and pushes
+// each; a reader device of the same user (automatic sync, default 2 s interval) with
+// the poke channel on or off. Latency: from the writer's push call to the project
+// being readable in the reader's store (polled every 2 ms).
+async function liveOnce(variant, token, tag, edits) {
+  const base = { serverUrl: location.origin, token, requestTimeoutMs: REQUEST_TIMEOUT_MS };
+  const writer = await StudioStore.open({ ...base, name: `live-w-${tag}`, autoSync: false });
+  const reader = await StudioStore.open({ ...base, name: `live-r-${tag}`, liveUpdates: variant === "poke channel" });
+  const problems = [];
+  if (variant === "poke channel") {
+    const t = performance.now();
+    while (!reader.sync.status().live && performance.now() - t < 10000) await sleep(20);
+    if (!reader.sync.status().live) problems.push("the poke channel did not open");
+  }
+  await sleep(1500);
+  const rand = mulberry32(7);
+  const latencies = [];
+  for (let i = 0; i < edits; i++) {
+    const p = await writer.projects.create({ name: `Live ${i}` });
+    const t0 = performance.now();
+    await writer.sync.now();
+    while (!(await reader.projects.get(p.id)) && performance.now() - t0 < 15000) await sleep(2);
+    const ms = performance.now() - t0;
+    if (ms >= 15000) problems.push(`${variant}: edit ${i} not seen in 15 s`);
+    latencies.push(ms);
+    // Edits at random moments relative to the reader's polling.
+    await sleep(200 + rand() * 800);
+  }
+  await writer.close();
+  await reader.close();
+  return { variant, latencies, problems };
+}
+
+async function live(cfg) {
+  await ready;
+  const runs = [];
+  const variants = ["poke channel", "polling only"];
+  for (let r = 0; r < variants.length; r++) {
+    const v = variants[r];
+    const res = await liveOnce(v, cfg.tokens[r], `${cfg.runId}-${r}`, cfg.liveEdits);
+    const sorted = [...res.latencies].sort((a, b) => a - b);
+    log(`live ${v}: p50 ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms`);
+    runs.push(res);
+  }
+  const problems = runs.flatMap((x) => x.problems);
+  return { runs, verification: { ok: problems.length === 0, problems } };
+}
+
+window.storeBench = { graph, move, drag, push, query, live };
 window.storeBenchReady = true;

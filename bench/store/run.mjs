@@ -4,11 +4,11 @@
 // headers), drives Debian's Chromium through playwright-core, prints markdown
 // and writes JSON + markdown to store/results/.
 //
-//   cd bench && npm install && node store/run.mjs [--only size,graph,move,drag,push,query,server]
+//   cd bench && npm install && node store/run.mjs [--only size,graph,move,drag,push,query,live,server]
 //     [--nodes 10000] [--edges 10000] [--batch 500] [--warmup 3]
 //     [--load-reps 40] [--move-reps 200] [--drag-reps 3] [--drag-edits 600] [--hz 60]
 //     [--push-reps 3] [--pending 10000] [--push-files 100] [--query-reps 60] [--executions 5000] [--files 2000]
-//     [--server-reps 3] [--server-sizes 100,1000,10000] [--profile BENCH]
+//     [--server-reps 3] [--server-sizes 100,1000,10000] [--live-edits 30] [--profile BENCH]
 //     [--seed 1] [--server PATH] [--pkg DIR] [--out FILE | --out -]
 //     [--postgres ADMIN_URL]   (the server on a fresh PostgreSQL database per start, not SQLite)
 
@@ -27,7 +27,7 @@ import { CHROMIUM, CHROMIUM_ARGS, median, pct } from "../lib/runner.mjs";
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BENCH = resolve(HERE, "..");
 const REPO = resolve(BENCH, "..");
-const ALL = ["size", "graph", "move", "drag", "push", "query", "server"];
+const ALL = ["size", "graph", "move", "drag", "push", "query", "live", "server"];
 
 function parseArgs(argv) {
   const cfg = {
@@ -42,6 +42,7 @@ function parseArgs(argv) {
     dragEdits: 600,
     hz: 60,
     pushReps: 3,
+    liveEdits: 30,
     pending: 10000,
     pushFiles: 100,
     queryReps: 60,
@@ -505,6 +506,24 @@ function pushReport(res, cfg) {
   return { md: L.join("\n"), stats: { store: stats(st.map((r) => r.ms)), fetch: stats(fe.map((r) => r.ms)), ratio: ms1 / ms2 } };
 }
 
+function liveReport(res, cfg) {
+  const L = [
+    `#### Live: another device's edit, from the writer's push to readable in the reader's store (${cfg.liveEdits} edits each)`,
+    "",
+    "| reader | edits | p50 ms | p90 ms | max ms |",
+    "|---|---:|---:|---:|---:|",
+  ];
+  const stats = {};
+  for (const r of res.runs) {
+    const s = { median: median(r.latencies), p90: pct(r.latencies, 0.9), max: Math.max(...r.latencies) };
+    stats[r.variant] = s;
+    L.push(`| ${r.variant} | ${r.latencies.length} | ${s.median.toFixed(1)} | ${s.p90.toFixed(1)} | ${s.max.toFixed(1)} |`);
+  }
+  const [poke, poll] = [stats["poke channel"], stats["polling only"]];
+  if (poke && poll) L.push("", `p50 poke ÷ polling = ${(poke.median / poll.median).toFixed(2)}×.`);
+  return { md: L.join("\n"), stats };
+}
+
 function queryReport(res, cfg) {
   const a = statTable(
     `apps.executionsByTool(slug) over ${cfg.executions} executions across ${res.setup.tools} tools`,
@@ -609,8 +628,8 @@ async function main() {
     }
   }
   if (browserBenches.length) {
-    const needServer = browserBenches.some((b) => ["move", "drag", "push"].includes(b));
-    const nTokens = 1 + 2 * cfg.dragReps + 2 * cfg.pushReps;
+    const needServer = browserBenches.some((b) => ["move", "drag", "push", "live"].includes(b));
+    const nTokens = 1 + 2 * cfg.dragReps + 2 * cfg.pushReps + 2;
     const dir = await mkdtemp(join(tmpdir(), "studio-store-bench-"));
     const profile = join(dir, "profile");
     await mkdir(profile);
@@ -638,6 +657,7 @@ async function main() {
         if (b === "move") pageCfg.tokens = take(1);
         if (b === "drag") pageCfg.tokens = take(2 * cfg.dragReps);
         if (b === "push") pageCfg.tokens = take(2 * cfg.pushReps);
+        if (b === "live") pageCfg.tokens = take(2);
         const la0 = loadavg()[0];
         const t0 = Date.now();
         console.error(`[run] ${b} …`);
@@ -658,7 +678,7 @@ async function main() {
           console.error(`[run] profile: ${file}\n${topFunctions(profile)}`);
         }
         loads[b] = { before: la0, after: loadavg()[0] };
-        const rep = { graph: graphReport, move: moveReport, drag: dragReport, push: pushReport, query: queryReport }[b](raw, cfg);
+        const rep = { graph: graphReport, move: moveReport, drag: dragReport, push: pushReport, query: queryReport, live: liveReport }[b](raw, cfg);
         results.benches[b] = { raw, stats: rep.stats, seconds, loadavg1: loads[b] };
         const v = raw.verification;
         md.push(

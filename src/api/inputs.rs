@@ -37,6 +37,12 @@ pub struct OpenOptions {
     #[serde(default)]
     #[tsify(optional)]
     pub auto_sync: Option<bool>,
+    /// Whether the syncing tab listens on the server's poke channel, so another
+    /// device's edit arrives at once rather than at the next poll (default true; only
+    /// with automatic sync).
+    #[serde(default)]
+    #[tsify(optional)]
+    pub live_updates: Option<bool>,
     /// Pause between automatic sync rounds while idle (ms, default 2000).
     #[serde(default)]
     #[tsify(optional)]

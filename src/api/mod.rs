@@ -293,6 +293,7 @@ impl StudioStore {
                     client_id: meta.client_id,
                     verified_user,
                     auto: opts.auto_sync.unwrap_or(true),
+                    live: opts.live_updates.unwrap_or(true),
                     interval_ms: opts.sync_interval_ms.unwrap_or(2_000),
                     timeout_ms: opts.request_timeout_ms.unwrap_or(20_000),
                     pending,

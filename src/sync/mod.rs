@@ -122,6 +122,8 @@ pub struct Settings {
     /// The user `open` confirmed with the server, if it could reach it.
     pub verified_user: Option<Id>,
     pub auto: bool,
+    /// Listen on the server's poke channel (with `auto`).
+    pub live: bool,
     pub interval_ms: u32,
     pub timeout_ms: u32,
     /// Outbox entries not yet answered when the store opened.
@@ -158,10 +160,11 @@ impl Syncer {
         });
         syncer.listen_online();
         let weak = Rc::downgrade(&syncer);
+        let live = s.live;
         let leadership = Leadership::request(&inner.name, move || {
             if let Some(s) = weak.upgrade() {
                 s.update(|st| st.leader = true);
-                if s.auto.get() {
+                if live && s.auto.get() {
                     wasm_bindgen_futures::spawn_local(live::listen(Rc::downgrade(&s)));
                 }
                 wasm_bindgen_futures::spawn_local(Syncer::run(s));
