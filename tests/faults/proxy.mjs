@@ -12,6 +12,10 @@
  * request meets which decision depends on arrival order, which the browser decides.
  *
  * An upstream that does not answer (the server killed) is a 502, counted apart.
+ *
+ * The poke channel (`/api/events`, a stream that stays open) is piped, never read whole,
+ * and draws no decision; with faults on, each stream is cut at a seeded moment 0.5–5 s
+ * in (counted as `streamCuts`): the client must reconnect, and poll meanwhile.
  */
 import http from "node:http";
 
@@ -155,6 +159,7 @@ export async function startProxy({ target, seed, port = 0, weights = FAULT_WEIGH
   const state = {
     faults: true,
     upstreamErrors: 0,
+    streamCuts: 0,
     /** Every decision taken, in order, with the request it met. */
     log: /** @type {{ kind: string, method: string, url: string }[]} */ ([]),
   };
@@ -176,8 +181,41 @@ export async function startProxy({ target, seed, port = 0, weights = FAULT_WEIGH
     }
   };
 
+  const cutAfter = mulberry32((seed ^ 0x5eed) >>> 0);
+  /** Pipes the poke channel's stream; cuts it at a seeded moment when faults are on. */
+  const stream = (/** @type {http.IncomingMessage} */ req, /** @type {http.ServerResponse} */ res) => {
+    const up = http.request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...endToEnd(req.headers), host: upstream.host },
+        agent: false,
+      },
+      (ur) => {
+        res.writeHead(ur.statusCode ?? 502, endToEnd(ur.headers));
+        ur.pipe(res);
+      },
+    );
+    up.on("error", () => {
+      if (res.headersSent) res.destroy();
+      else answerText(res, 502, "upstream down");
+    });
+    req.pipe(up);
+    res.on("close", () => up.destroy());
+    if (state.faults) {
+      const timer = setTimeout(() => {
+        state.streamCuts++;
+        res.destroy();
+      }, 500 + cutAfter() * 4500);
+      res.on("close", () => clearTimeout(timer));
+    }
+  };
+
   /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
   const handle = async (req, res) => {
+    if ((req.url ?? "").startsWith("/api/events")) return stream(req, res);
     const body = await readBody(req);
     if (!state.faults || !faultable(req.url ?? "")) {
       answer(res, await send(req, body));

@@ -212,3 +212,11 @@ test("the same seed gives the same decisions; another seed others", async (t) =>
   assert.notDeepEqual(await sequence(43), a);
   assert.ok(new Set(a).size === 3, "every kind met");
 });
+
+test("the poke channel is piped without a decision of its own", async (t) => {
+  const { proxy } = await setUp(t, { reset: 1 });
+  const res = await fetch(`${proxy.origin}/api/events?client_id=x`);
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).url, "/api/events?client_id=x");
+  assert.equal(proxy.state.log.length, 0, "no fault decision drawn for the stream");
+});
