@@ -46,6 +46,9 @@ pub struct Hub {
     /// True once the server shuts down: the event streams end, so a graceful shutdown
     /// does not wait on them forever.
     closing: Arc<watch::Sender<bool>>,
+    /// The PostgreSQL listener's task: stopped at shutdown, since its connection is
+    /// the pool's, and closing the pool waits for every connection to come back.
+    listener: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Default for Hub {
@@ -55,6 +58,7 @@ impl Default for Hub {
             // it lagged, and pulls anyway).
             local: broadcast::channel(256).0,
             closing: Arc::new(watch::channel(false).0),
+            listener: Arc::default(),
         }
     }
 }
@@ -78,6 +82,9 @@ impl Hub {
 
     pub fn close(&self) {
         self.closing.send_replace(true);
+        if let Some(task) = self.listener.lock().ok().and_then(|mut l| l.take()) {
+            task.abort();
+        }
     }
 
     fn deliver(&self, poke: Poke) {
@@ -124,7 +131,7 @@ impl Hub {
             return;
         };
         let hub = self.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             loop {
                 match listener.recv().await {
                     Ok(payload) => match serde_json::from_str::<Poke>(&payload) {
@@ -138,6 +145,9 @@ impl Hub {
                 }
             }
         });
+        if let Ok(mut slot) = self.listener.lock() {
+            *slot = Some(task);
+        }
     }
 }
 

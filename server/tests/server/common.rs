@@ -144,7 +144,7 @@ pub struct Server {
     /// The dev user's token, printed by the first start.
     pub dev_token: String,
     pub db: std::sync::Arc<TestDb>,
-    child: Child,
+    pub child: Child,
     pub http: reqwest::Client,
     pub www: PathBuf,
 }

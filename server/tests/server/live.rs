@@ -163,3 +163,31 @@ async fn pokes_cross_instances(b: common::Backend) {
     assert_eq!(events.poke().await["platforms"], json!(["projects"]));
 }
 db_test!(live_pokes_cross_instances, pokes_cross_instances);
+
+/// SIGTERM ends the event streams and the server exits, on PostgreSQL too (its
+/// listener holds a pooled connection that closing the pool would wait for).
+async fn shutdown_with_listeners(b: common::Backend) {
+    let mut s = Server::start(b).await;
+    let mut events = Events::open(&s, &s.dev_token, None).await;
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &s.pid().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    assert!(
+        events.next(Duration::from_secs(5)).await.is_none(),
+        "the stream ends"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while s.child.try_wait().expect("the server process").is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not exit on SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+db_test!(
+    live_shutdown_ends_streams_and_exits,
+    shutdown_with_listeners
+);
