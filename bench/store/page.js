@@ -913,9 +913,12 @@ async function query(cfg) {
 async function liveOnce(variant, token, tag, edits) {
   const base = { serverUrl: location.origin, token, requestTimeoutMs: REQUEST_TIMEOUT_MS };
   const writer = await StudioStore.open({ ...base, name: `live-w-${tag}`, autoSync: false });
-  const reader = await StudioStore.open({ ...base, name: `live-r-${tag}`, liveUpdates: variant === "poke channel" });
+  const poked = variant !== "polling only";
+  // The runner serves a second instance of the same database under /second.
+  const readerUrl = variant === "poke channel, other instance" ? `${location.origin}/second` : location.origin;
+  const reader = await StudioStore.open({ ...base, serverUrl: readerUrl, name: `live-r-${tag}`, liveUpdates: poked });
   const problems = [];
-  if (variant === "poke channel") {
+  if (poked) {
     const t = performance.now();
     while (!reader.sync.status().live && performance.now() - t < 10000) await sleep(20);
     if (!reader.sync.status().live) problems.push("the poke channel did not open");
@@ -942,7 +945,7 @@ async function liveOnce(variant, token, tag, edits) {
 async function live(cfg) {
   await ready;
   const runs = [];
-  const variants = ["poke channel", "polling only"];
+  const variants = ["poke channel", "polling only", ...(cfg.secondInstance ? ["poke channel, other instance"] : [])];
   for (let r = 0; r < variants.length; r++) {
     const v = variants[r];
     const res = await liveOnce(v, cfg.tokens[r], `${cfg.runId}-${r}`, cfg.liveEdits);

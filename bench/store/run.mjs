@@ -142,7 +142,13 @@ async function startServer(bin, nTokens, dir, postgres = null) {
   // that contender's own data (plus the shared tool catalog).
   const tokens = [];
   for (let i = 0; i < nTokens; i++) tokens.push(run(bin, ["token", "create", `bench-${i}@example.com`], env).split("\n").pop());
-  const log = createWriteStream(join(dir, "server.log"));
+  const { url, child } = await serve(bin, env, join(dir, "server.log"));
+  return { url, tokens, child, env };
+}
+
+/** `studio-server serve` on a free port with `env`; its URL once it listens. */
+async function serve(bin, env, logFile) {
+  const log = createWriteStream(logFile);
   const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0"], { env, stdio: ["ignore", "pipe", "pipe"] });
   // An interrupted run must not leave its server behind.
   const stop = () => child.kill("SIGTERM");
@@ -163,7 +169,7 @@ async function startServer(bin, nTokens, dir, postgres = null) {
     child.on("exit", (c) => fail(new Error(`server exited ${c}: ${buf}`)));
   });
   child.stdout.resume();
-  return { url, tokens, child };
+  return { url, child };
 }
 
 // ------------------------------------------------------- page server ----
@@ -175,7 +181,9 @@ const TYPES = {
   ".wasm": "application/wasm",
 };
 
-function servePage(pkgDir, upstream) {
+// `upstream2`: a second server instance on the same database, reached under the
+// path prefix /second (benchmark "live" across instances, PostgreSQL only).
+function servePage(pkgDir, upstream, upstream2 = null) {
   const files = {
     "/": join(HERE, "index.html"),
     "/index.html": join(HERE, "index.html"),
@@ -185,7 +193,7 @@ function servePage(pkgDir, upstream) {
     "/pkg/studio_store_bg.wasm": join(pkgDir, "studio_store_bg.wasm"),
     "/dexie.mjs": join(BENCH, "node_modules", "dexie", "dist", "dexie.mjs"),
   };
-  const up = new URL(upstream);
+  const upstreamUrl = new URL(upstream);
   // No keep-alive to the server: a reused socket that the server has just
   // closed fails the request (ECONNRESET), and a push cannot be replayed here.
   const agent = new Agent({ keepAlive: false });
@@ -212,7 +220,12 @@ function servePage(pkgDir, upstream) {
     if (path === "/__bench/counters") {
       return rs.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(counters));
     }
-    if (path.startsWith("/api/")) {
+    let up = upstreamUrl;
+    if (upstream2 && path.startsWith("/second/api/")) {
+      rq.url = rq.url.slice("/second".length);
+      up = new URL(upstream2);
+    }
+    if (new URL(rq.url, "http://x").pathname.startsWith("/api/")) {
       // Same-origin reverse proxy to studio-server. The body is read first and
       // sent whole, so an early answer (413 on a body over 1 MiB, sent before
       // the server has read it all) reaches the page as the server sent it.
@@ -629,17 +642,20 @@ async function main() {
   }
   if (browserBenches.length) {
     const needServer = browserBenches.some((b) => ["move", "drag", "push", "live"].includes(b));
-    const nTokens = 1 + 2 * cfg.dragReps + 2 * cfg.pushReps + 2;
+    const nTokens = 1 + 2 * cfg.dragReps + 2 * cfg.pushReps + 3;
     const dir = await mkdtemp(join(tmpdir(), "studio-store-bench-"));
     const profile = join(dir, "profile");
     await mkdir(profile);
     let srv = null;
+    let second = null;
     let page = null;
     let ctx = null;
     try {
       srv = needServer ? await startServer(cfg.server, nTokens, dir, cfg.postgres) : { url: "http://127.0.0.1:9", tokens: [], child: null };
       if (needServer) console.error(`[run] studio-server ${srv.url} (db in ${dir})`);
-      page = await servePage(cfg.pkg, srv.url);
+      // The live benchmark's reader on another instance of the same PostgreSQL.
+      second = browserBenches.includes("live") && cfg.postgres ? await serve(cfg.server, srv.env, join(dir, "server-2.log")) : null;
+      page = await servePage(cfg.pkg, srv.url, second?.url);
       const url = `http://127.0.0.1:${page.address().port}/index.html`;
       ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
       const pg = ctx.pages()[0] || (await ctx.newPage());
@@ -657,7 +673,10 @@ async function main() {
         if (b === "move") pageCfg.tokens = take(1);
         if (b === "drag") pageCfg.tokens = take(2 * cfg.dragReps);
         if (b === "push") pageCfg.tokens = take(2 * cfg.pushReps);
-        if (b === "live") pageCfg.tokens = take(2);
+        if (b === "live") {
+          pageCfg.tokens = take(3);
+          pageCfg.secondInstance = Boolean(cfg.postgres);
+        }
         const la0 = loadavg()[0];
         const t0 = Date.now();
         console.error(`[run] ${b} …`);
@@ -693,6 +712,7 @@ async function main() {
     } finally {
       if (ctx) await ctx.close().catch(() => {});
       page?.close();
+      second?.child.kill("SIGTERM");
       if (srv?.child) {
         srv.child.kill("SIGTERM");
         await new Promise((r) => setTimeout(r, 300));
