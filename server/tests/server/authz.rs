@@ -322,6 +322,12 @@ async fn callers(b: common::Backend) {
         (reqwest::Method::GET, "/api/me".into(), None),
         (reqwest::Method::GET, "/api/health".into(), None),
         (reqwest::Method::GET, "/api/openapi.json".into(), None),
+        // The poke channel: who hears what is tests/server/live.rs.
+        (
+            reqwest::Method::GET,
+            format!("/api/events?client_id={client}"),
+            None,
+        ),
     ];
     for platform in ["projects", "canvas", "apps", "render"] {
         endpoints.push((
