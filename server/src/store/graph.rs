@@ -32,24 +32,20 @@ fn with_ids(sql: &str, file_id: Id, ids: &[Id]) -> Query {
     ids.iter().fold(q, |q, id| q.bind(*id))
 }
 
-async fn nodes_where(tx: &mut Tx, sql: &str, file_id: Id, ids: &[Id]) -> DbResult<Vec<Node>> {
-    let mut nodes = Vec::new();
+/// The `body` of every row that `sql` finds for `ids`, an `IN` list at a time.
+async fn rows_where<T: serde::de::DeserializeOwned>(
+    tx: &mut Tx,
+    sql: &str,
+    file_id: Id,
+    ids: &[Id],
+) -> DbResult<Vec<T>> {
+    let mut found = Vec::new();
     for chunk in ids.chunks(IDS_PER_QUERY) {
         for r in tx.fetch_all(with_ids(sql, file_id, chunk)).await? {
-            nodes.push(r.json_as::<Node>("body")?);
+            found.push(r.json_as::<T>("body")?);
         }
     }
-    Ok(nodes)
-}
-
-async fn edges_where(tx: &mut Tx, sql: &str, file_id: Id, ids: &[Id]) -> DbResult<Vec<Edge>> {
-    let mut edges = Vec::new();
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        for r in tx.fetch_all(with_ids(sql, file_id, chunk)).await? {
-            edges.push(r.json_as::<Edge>("body")?);
-        }
-    }
-    Ok(edges)
+    Ok(found)
 }
 
 const NODES_BY_ID: &str = "SELECT body FROM canvas_nodes WHERE file_id = $1 AND id IN ({ids})";
@@ -91,22 +87,22 @@ pub async fn load(
     viewport: Viewport,
 ) -> DbResult<GraphDoc> {
     let mut nodes: BTreeMap<Id, Node> = BTreeMap::new();
-    let mut found = nodes_where(tx, NODES_BY_ID, file_id, &ids(&needs.nodes)).await?;
+    let mut found: Vec<Node> = rows_where(tx, NODES_BY_ID, file_id, &ids(&needs.nodes)).await?;
     if !needs.ancestors_of.is_empty() {
         let sql = NODES_AND_ANCESTORS;
-        found.extend(nodes_where(tx, sql, file_id, &ids(&needs.ancestors_of)).await?);
+        found.extend(rows_where::<Node>(tx, sql, file_id, &ids(&needs.ancestors_of)).await?);
     }
     if !needs.descendants_of.is_empty() {
         let sql = NODES_AND_DESCENDANTS;
-        found.extend(nodes_where(tx, sql, file_id, &ids(&needs.descendants_of)).await?);
+        found.extend(rows_where::<Node>(tx, sql, file_id, &ids(&needs.descendants_of)).await?);
     }
     nodes.extend(found.into_iter().map(|n| (n.id, n)));
 
     let mut edges: BTreeMap<Id, Edge> = BTreeMap::new();
-    let mut found = edges_where(tx, EDGES_BY_ID, file_id, &ids(&needs.edges)).await?;
+    let mut found: Vec<Edge> = rows_where(tx, EDGES_BY_ID, file_id, &ids(&needs.edges)).await?;
     if needs.edges_of_loaded_nodes && !nodes.is_empty() {
         let loaded: Vec<Id> = nodes.keys().copied().collect();
-        found.extend(edges_where(tx, EDGES_OF_NODES, file_id, &loaded).await?);
+        found.extend(rows_where::<Edge>(tx, EDGES_OF_NODES, file_id, &loaded).await?);
     }
     edges.extend(found.into_iter().map(|e| (e.id, e)));
 
@@ -155,38 +151,51 @@ fn value_rows(rows: usize, cols: usize) -> String {
         .join(", ")
 }
 
-/// Inserts or replaces nodes, many rows per statement.
-pub async fn put_nodes(tx: &mut Tx, file_id: Id, nodes: &[&Node]) -> DbResult<()> {
-    for chunk in nodes.chunks(ROWS_PER_INSERT) {
+/// Inserts or replaces rows of `table` (keyed by `(file_id, id)`), many per statement;
+/// `bind` adds one row's values, one per column of `columns` (`id` first).
+async fn upsert<T: ?Sized>(
+    tx: &mut Tx,
+    file_id: Id,
+    table: &str,
+    columns: &[&str],
+    rows: &[&T],
+    bind: impl Fn(Query, &T) -> Query,
+) -> DbResult<()> {
+    let set = columns[1..]
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
         let sql = format!(
-            "INSERT INTO canvas_nodes (file_id, id, z, parent_id, body) VALUES {} \
-             ON CONFLICT (file_id, id) DO UPDATE SET z = excluded.z, \
-             parent_id = excluded.parent_id, body = excluded.body",
-            value_rows(chunk.len(), 4)
+            "INSERT INTO {table} (file_id, {}) VALUES {} ON CONFLICT (file_id, id) DO UPDATE SET {set}",
+            columns.join(", "),
+            value_rows(chunk.len(), columns.len())
         );
-        let q = chunk.iter().fold(Query::new(sql).bind(file_id), |q, n| {
-            q.bind(n.id).bind(&n.z).bind(n.parent_id).bind_json(*n)
-        });
+        let q = chunk
+            .iter()
+            .fold(Query::new(sql).bind(file_id), |q, r| bind(q, r));
         tx.execute(q).await?;
     }
     Ok(())
 }
 
+/// Inserts or replaces nodes, many rows per statement.
+pub async fn put_nodes(tx: &mut Tx, file_id: Id, nodes: &[&Node]) -> DbResult<()> {
+    let columns = ["id", "z", "parent_id", "body"];
+    upsert(tx, file_id, "canvas_nodes", &columns, nodes, |q, n| {
+        q.bind(n.id).bind(&n.z).bind(n.parent_id).bind_json(n)
+    })
+    .await
+}
+
 /// Inserts or replaces edges, many rows per statement.
 pub async fn put_edges(tx: &mut Tx, file_id: Id, edges: &[&Edge]) -> DbResult<()> {
-    for chunk in edges.chunks(ROWS_PER_INSERT) {
-        let sql = format!(
-            "INSERT INTO canvas_edges (file_id, id, source, target, body) VALUES {} \
-             ON CONFLICT (file_id, id) DO UPDATE SET source = excluded.source, \
-             target = excluded.target, body = excluded.body",
-            value_rows(chunk.len(), 4)
-        );
-        let q = chunk.iter().fold(Query::new(sql).bind(file_id), |q, e| {
-            q.bind(e.id).bind(e.source).bind(e.target).bind_json(*e)
-        });
-        tx.execute(q).await?;
-    }
-    Ok(())
+    let columns = ["id", "source", "target", "body"];
+    upsert(tx, file_id, "canvas_edges", &columns, edges, |q, e| {
+        q.bind(e.id).bind(e.source).bind(e.target).bind_json(e)
+    })
+    .await
 }
 
 #[cfg(test)]
