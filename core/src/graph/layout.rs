@@ -137,6 +137,19 @@ pub(crate) mod tests {
         ]
     }
 
+    /// A graph built from random ops one at a time, so a misfit drops only itself and
+    /// the graph grows rich.
+    pub(crate) fn grown(setup: &[GraphOp]) -> GraphDoc {
+        let mut full = GraphDoc::default();
+        for op in setup {
+            let mut next = full.clone();
+            if next.apply(std::slice::from_ref(op)).is_ok() {
+                full = next;
+            }
+        }
+        full
+    }
+
     /// The part of `doc` in the given buckets.
     fn partial(doc: &GraphDoc, needs: &Needs) -> GraphDoc {
         GraphDoc {
@@ -194,14 +207,7 @@ pub(crate) mod tests {
         #[test]
         fn needed_buckets_suffice(setup in proptest::collection::vec(op_strategy(), 0..80),
                                   batch in proptest::collection::vec(op_strategy(), 1..12)) {
-            let mut full = GraphDoc::default();
-            // One op at a time, so a misfit drops only itself and the graph grows rich.
-            for op in &setup {
-                let mut next = full.clone();
-                if next.apply(std::slice::from_ref(op)).is_ok() {
-                    full = next;
-                }
-            }
+            let mut full = grown(&setup);
             let needs = needs(&batch);
             let mut part = partial(&full, &needs);
             let r_full = full.apply(&batch);

@@ -71,7 +71,7 @@ pub fn row_needs(ops: &[GraphOp]) -> RowNeeds {
 mod tests {
     use super::*;
     use crate::graph::doc::GraphDoc;
-    use crate::graph::layout::tests::{id, op_strategy};
+    use crate::graph::layout::tests::{grown, id, op_strategy};
     use crate::graph::ops::{NodeInput, NodePatch};
     use crate::model::Position;
     use proptest::prelude::*;
@@ -178,13 +178,7 @@ mod tests {
         #[test]
         fn needed_rows_suffice(setup in proptest::collection::vec(op_strategy(), 0..80),
                                batch in proptest::collection::vec(op_strategy(), 1..12)) {
-            let mut full = GraphDoc::default();
-            for op in &setup {
-                let mut next = full.clone();
-                if next.apply(std::slice::from_ref(op)).is_ok() {
-                    full = next;
-                }
-            }
+            let mut full = grown(&setup);
             let needs = row_needs(&batch);
             let before = rows_of(&full, &needs);
             let mut part = before.clone();
