@@ -108,11 +108,7 @@ impl Server {
             .abort_signal(Some(signal))
             .build()
             .map_err(|e| HttpError::Network(e.to_string()))?;
-        let resp = match race(async { req.send().await }, sleep(self.timeout_ms)).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => return Err(HttpError::Network(e.to_string())),
-            Err(()) => return Err(HttpError::Network("no answer in time".into())),
-        };
+        let resp = self.send(req).await?;
         if !resp.ok() {
             return Err(read::<serde_json::Value>(resp)
                 .await
@@ -126,17 +122,19 @@ impl Server {
     }
 
     async fn exchange<T: DeserializeOwned>(&self, req: Request) -> Result<T, HttpError> {
+        read(self.send(req).await?).await
+    }
+
+    /// Sends `req`; its answer's head must arrive within the request timeout.
+    async fn send(&self, req: Request) -> Result<Response, HttpError> {
         let sent = async { req.send().await };
-        let resp = match race(sent, sleep(self.timeout_ms)).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => return Err(HttpError::Network(e.to_string())),
-            Err(()) => {
-                return Err(HttpError::Network(
-                    "the server did not answer in time".into(),
-                ))
-            }
-        };
-        read(resp).await
+        match race(sent, sleep(self.timeout_ms)).await {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(e)) => Err(HttpError::Network(e.to_string())),
+            Err(()) => Err(HttpError::Network(
+                "the server did not answer in time".into(),
+            )),
+        }
     }
 }
 
